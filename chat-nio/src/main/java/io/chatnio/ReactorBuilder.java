@@ -1,0 +1,173 @@
+package io.chatnio;
+
+import io.chatnio.internal.EventLoop;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link Reactor}; {@link #start()} builds one and starts its loop thread. Not thread-safe:
+ * configure on one thread, then start.
+ */
+public final class ReactorBuilder {
+    private Handler handler;
+    private FrameCodec codec = FrameCodec.lines(64 * 1024);
+    private Clock clock = Clock.system();
+    private String threadName = "chat-nio-loop";
+    private boolean daemon;
+    private int highWatermark = 256 * 1024;
+    private int lowWatermark = 128 * 1024;
+    private int chunkSize = 16 * 1024;
+    private int readBufferSize = 64 * 1024;
+    private int maxReadBytesPerPass = 256 * 1024;
+    private int maxWriteBytesPerPass = 256 * 1024;
+    private Duration closeTimeout = Duration.ofSeconds(5);
+
+    ReactorBuilder() {
+    }
+
+    /** The application callbacks. Required. */
+    public ReactorBuilder handler(Handler handler) {
+        this.handler = Objects.requireNonNull(handler, "handler");
+        return this;
+    }
+
+    /** The framing of every connection. Default {@code FrameCodec.lines(65536)}. */
+    public ReactorBuilder codec(FrameCodec codec) {
+        this.codec = Objects.requireNonNull(codec, "codec");
+        return this;
+    }
+
+    /** The time source for timers and timeouts. Default {@link Clock#system()}. */
+    public ReactorBuilder clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /** Name of the loop thread. Default {@code chat-nio-loop}. */
+    public ReactorBuilder threadName(String threadName) {
+        this.threadName = Objects.requireNonNull(threadName, "threadName");
+        return this;
+    }
+
+    /** Whether the loop thread is a daemon thread. Default {@code false}. */
+    public ReactorBuilder daemon(boolean daemon) {
+        this.daemon = daemon;
+        return this;
+    }
+
+    /**
+     * Pending outbound bytes per connection above which it becomes unwritable, and below which it becomes
+     * writable again. Defaults 256 KiB and 128 KiB.
+     */
+    public ReactorBuilder writeBufferWatermarks(int low, int high) {
+        if (low < 0 || high < low) {
+            throw new IllegalArgumentException("need 0 <= low <= high: " + low + ", " + high);
+        }
+        this.lowWatermark = low;
+        this.highWatermark = high;
+        return this;
+    }
+
+    /** Size of each pooled outbound buffer; messages span several when larger. Default 16 KiB. */
+    public ReactorBuilder chunkSize(int bytes) {
+        this.chunkSize = positive(bytes, "chunkSize");
+        return this;
+    }
+
+    /**
+     * Size of the loop's one read buffer, shared by all connections. It is raised if needed so that the
+     * largest frame of the codec fits. Default 64 KiB.
+     */
+    public ReactorBuilder readBufferSize(int bytes) {
+        this.readBufferSize = positive(bytes, "readBufferSize");
+        return this;
+    }
+
+    /** Most bytes read from one connection in one loop pass, for fairness. Default 256 KiB. */
+    public ReactorBuilder maxReadBytesPerPass(int bytes) {
+        this.maxReadBytesPerPass = positive(bytes, "maxReadBytesPerPass");
+        return this;
+    }
+
+    /** Most bytes written to one connection in one loop pass, for fairness. Default 256 KiB. */
+    public ReactorBuilder maxWriteBytesPerPass(int bytes) {
+        this.maxWriteBytesPerPass = positive(bytes, "maxWriteBytesPerPass");
+        return this;
+    }
+
+    /** How long a closing connection may take to drain its output before it is aborted. Default 5 s. */
+    public ReactorBuilder closeTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("closeTimeout: " + timeout);
+        }
+        this.closeTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * Builds the reactor and starts its loop thread.
+     *
+     * @throws java.io.UncheckedIOException if the selector cannot be opened
+     */
+    public Reactor start() {
+        if (handler == null) {
+            throw new IllegalStateException("handler is required");
+        }
+        return EventLoop.start(this);
+    }
+
+    private static int positive(int value, String name) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + ": " + value);
+        }
+        return value;
+    }
+
+    public Handler handler() {
+        return handler;
+    }
+
+    public FrameCodec codec() {
+        return codec;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public String threadName() {
+        return threadName;
+    }
+
+    public boolean daemon() {
+        return daemon;
+    }
+
+    public int highWatermark() {
+        return highWatermark;
+    }
+
+    public int lowWatermark() {
+        return lowWatermark;
+    }
+
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    public int readBufferSize() {
+        return readBufferSize;
+    }
+
+    public int maxReadBytesPerPass() {
+        return maxReadBytesPerPass;
+    }
+
+    public int maxWriteBytesPerPass() {
+        return maxWriteBytesPerPass;
+    }
+
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+}

@@ -1,0 +1,150 @@
+package io.chatnio.internal;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One connection's encoded output not yet written to its socket: a FIFO of byte ranges of {@link Chunk}s,
+ * written with gathering writes.
+ *
+ * <p>Each entry is {@code [start, end)} of one chunk and holds one reference to it. Ranges appended to the
+ * chunk the last entry already covers, right after it, extend that entry, so back-to-back messages to one
+ * recipient cost one buffer in the gather array, not one each. A range may belong to a chunk shared with
+ * other queues (a fan-out); it is then read, never written. {@link #own} is the chunk new 1:1 messages to
+ * this connection are encoded into; the queue holds one reference to it and gives it back when drained, so
+ * an idle connection holds no buffer.
+ *
+ * <p><b>Threading.</b> Loop thread only.
+ */
+final class OutboundQueue {
+    private static final int INITIAL = 8;
+
+    /** Ring of entries: chunk, start and end of each; live ones are {@code [head, head + size)} mod length. */
+    private Chunk[] chunks = new Chunk[INITIAL];
+    private int[] starts = new int[INITIAL];
+    private int[] ends = new int[INITIAL];
+    /** Index of the oldest entry. */
+    private int head;
+    /** Number of live entries. */
+    private int size;
+    /** Sum of {@code end - start} over live entries. */
+    private long pending;
+    /** Chunk that 1:1 messages are appended to, or {@code null}; the queue holds one reference to it. */
+    Chunk own;
+
+    long pending() {
+        return pending;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** Appends {@code chunk[start, end)}, taking a reference unless it extends the last entry. */
+    void append(Chunk chunk, int start, int end) {
+        if (end <= start) {
+            return;
+        }
+        pending += end - start;
+        if (size > 0) {
+            int last = (head + size - 1) & (chunks.length - 1);
+            if (chunks[last] == chunk && ends[last] == start) {
+                ends[last] = end;
+                return;
+            }
+        }
+        if (size == chunks.length) {
+            grow();
+        }
+        int i = (head + size) & (chunks.length - 1);
+        chunks[i] = chunk;
+        starts[i] = start;
+        ends[i] = end;
+        size++;
+        chunk.refs++;
+    }
+
+    private void grow() {
+        int n = chunks.length;
+        Chunk[] c = new Chunk[n * 2];
+        int[] s = new int[n * 2];
+        int[] e = new int[n * 2];
+        for (int k = 0; k < size; k++) {
+            int i = (head + k) & (n - 1);
+            c[k] = chunks[i];
+            s[k] = starts[i];
+            e[k] = ends[i];
+        }
+        chunks = c;
+        starts = s;
+        ends = e;
+        head = 0;
+    }
+
+    /**
+     * Fills {@code iov[0, count)} with the oldest entries' buffers, positioned on their ranges, up to
+     * {@code iov.length} buffers and about {@code maxBytes} bytes. Stops before a chunk already placed in this
+     * array (it has only one position and limit): that entry goes in the next write.
+     *
+     * @return count, at least 1 if the queue is not empty
+     */
+    int gather(ByteBuffer[] iov, long epoch, long maxBytes) {
+        int count = 0;
+        long bytes = 0;
+        int mask = chunks.length - 1;
+        while (count < size && count < iov.length && bytes < maxBytes) {
+            int i = (head + count) & mask;
+            Chunk c = chunks[i];
+            if (c.gatherEpoch == epoch) {
+                break;
+            }
+            c.gatherEpoch = epoch;
+            ByteBuffer b = c.buf;
+            b.limit(ends[i]).position(starts[i]);
+            iov[count++] = b;
+            bytes += ends[i] - starts[i];
+        }
+        return count;
+    }
+
+    /** Drops the first {@code written} bytes, releasing chunks of entries fully written. */
+    void consume(long written, ChunkPool pool) {
+        pending -= written;
+        int mask = chunks.length - 1;
+        while (written > 0) {
+            int len = ends[head] - starts[head];
+            if (written < len) {
+                starts[head] += (int) written;
+                return;
+            }
+            written -= len;
+            pool.release(chunks[head]);
+            chunks[head] = null;
+            head = (head + 1) & mask;
+            size--;
+        }
+    }
+
+    /** Gives back the own chunk once nothing is queued, so an idle connection holds no buffer. */
+    void releaseOwnIfDrained(ChunkPool pool) {
+        if (size == 0 && own != null) {
+            pool.release(own);
+            own = null;
+        }
+    }
+
+    /** Discards everything queued and releases every chunk. */
+    void clear(ChunkPool pool) {
+        int mask = chunks.length - 1;
+        while (size > 0) {
+            pool.release(chunks[head]);
+            chunks[head] = null;
+            head = (head + 1) & mask;
+            size--;
+        }
+        pending = 0;
+        if (own != null) {
+            pool.release(own);
+            own = null;
+        }
+    }
+}
