@@ -31,6 +31,15 @@ public final class ReactorBuilder {
         return this;
     }
 
+    /**
+     * Routes every inbound message with {@code router}: shorthand for a {@link #handler(Handler)} whose
+     * {@code onMessage} calls {@link Router#route}. Replaces any handler set before.
+     */
+    public ReactorBuilder router(Router router) {
+        Objects.requireNonNull(router, "router");
+        return handler((connection, payload) -> router.route(connection, payload, connection.reactor().registry()));
+    }
+
     /** The framing of every connection. Default {@code FrameCodec.lines(65536)}. */
     public ReactorBuilder codec(FrameCodec codec) {
         this.codec = Objects.requireNonNull(codec, "codec");

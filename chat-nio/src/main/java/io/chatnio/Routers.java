@@ -1,0 +1,290 @@
+package io.chatnio;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The built-in routing strategies. Each returned router is stateless apart from what the registry holds, so
+ * one instance may serve several reactors. Loop thread only, like every {@link Router}.
+ */
+public final class Routers {
+    private Routers() {
+    }
+
+    /**
+     * Finds the recipient of a direct message and moves the message's position past the addressing, to the
+     * first byte of the body.
+     */
+    @FunctionalInterface
+    public interface Addressing {
+
+        /**
+         * @return the recipient, or {@code null} if it is not connected (the sender then gets the router's
+         *         offline notice)
+         * @throws IllegalArgumentException if the addressing is malformed; the message is the error text sent
+         *                                  back to the sender, whose connection stays open
+         */
+        Connection resolve(Connection sender, ByteBuffer message, ConnectionRegistry registry);
+    }
+
+    /** Writes one delivered message: a prefix, the body, a suffix. */
+    @FunctionalInterface
+    public interface Envelope {
+
+        /** Writes the whole payload for {@code body}, which came from {@code sender}, into {@code out}. */
+        void write(Connection sender, ByteBuffer body, MessageWriter out);
+
+        /** The body as it is. */
+        static Envelope bare() {
+            return (sender, body, out) -> out.put(body);
+        }
+    }
+
+    /**
+     * Direct messages: each goes to the one connection {@code addressing} names, wrapped by {@code envelope}.
+     * If the recipient is not connected the sender receives {@code offlineNotice}; if the addressing is
+     * malformed, the sender receives {@code errorPrefix} followed by the reason.
+     */
+    public static Router direct(Addressing addressing, Envelope envelope, String offlineNotice, String errorPrefix) {
+        byte[] offline = offlineNotice.getBytes(StandardCharsets.UTF_8);
+        byte[] error = errorPrefix.getBytes(StandardCharsets.UTF_8);
+        return (sender, message, registry) -> {
+            Connection target;
+            try {
+                target = addressing.resolve(sender, message, registry);
+            } catch (IllegalArgumentException e) {
+                sender.message().put(error).putUtf8(String.valueOf(e.getMessage())).send();
+                return;
+            }
+            if (target == null) {
+                sender.message().put(offline).send();
+            } else {
+                MessageWriter out = target.message();
+                envelope.write(sender, message, out);
+                out.send();
+            }
+        };
+    }
+
+    /**
+     * Addressing by remote address, as in the seed protocol: the message is {@code IP:PORT:BODY}, where IP is
+     * a dotted IPv4 address or a bracketed IPv6 address ({@code [::1]:PORT:BODY}), and BODY is everything
+     * after the second separator, colons included. IPv4 addresses are parsed and looked up without
+     * allocating. Host names are not resolved: they are malformed addressing.
+     *
+     * <p>Malformed forms, each an {@link IllegalArgumentException} with this text: {@code empty message},
+     * {@code expected IP:PORT:MESSAGE}, {@code bad address}, {@code bad port}.
+     */
+    public static Addressing byAddress() {
+        return Routers::resolveAddress;
+    }
+
+    private static Connection resolveAddress(Connection sender, ByteBuffer m, ConnectionRegistry registry) {
+        int start = m.position();
+        int limit = m.limit();
+        if (start == limit) {
+            throw new IllegalArgumentException("empty message");
+        }
+        int hostEnd;
+        int portStart;
+        boolean v6 = m.get(start) == '[';
+        if (v6) {
+            hostEnd = indexOf(m, start + 1, (byte) ']');
+            if (hostEnd < 0 || hostEnd + 1 >= limit || m.get(hostEnd + 1) != ':') {
+                throw new IllegalArgumentException("expected IP:PORT:MESSAGE");
+            }
+            portStart = hostEnd + 2;
+        } else {
+            hostEnd = indexOf(m, start, (byte) ':');
+            if (hostEnd < 0) {
+                throw new IllegalArgumentException("expected IP:PORT:MESSAGE");
+            }
+            portStart = hostEnd + 1;
+        }
+        int portEnd = indexOf(m, portStart, (byte) ':');
+        if (portEnd < 0) {
+            throw new IllegalArgumentException("expected IP:PORT:MESSAGE");
+        }
+        int port = parsePort(m, portStart, portEnd);
+        Connection target;
+        if (v6) {
+            target = registry.byAddress(new java.net.InetSocketAddress(parseIpv6(m, start + 1, hostEnd), port));
+        } else {
+            target = registry.byIpv4(parseIpv4(m, start, hostEnd), port);
+        }
+        m.position(portEnd + 1);
+        return target;
+    }
+
+    private static int parsePort(ByteBuffer m, int from, int to) {
+        if (to == from || to - from > 5) {
+            throw new IllegalArgumentException("bad port");
+        }
+        int port = 0;
+        for (int i = from; i < to; i++) {
+            int d = m.get(i) - '0';
+            if (d < 0 || d > 9) {
+                throw new IllegalArgumentException("bad port");
+            }
+            port = port * 10 + d;
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("bad port");
+        }
+        return port;
+    }
+
+    private static int parseIpv4(ByteBuffer m, int from, int to) {
+        int ip = 0;
+        int parts = 0;
+        int i = from;
+        while (true) {
+            int value = 0;
+            int digits = 0;
+            while (i < to && m.get(i) != '.') {
+                int d = m.get(i) - '0';
+                if (d < 0 || d > 9 || ++digits > 3) {
+                    throw new IllegalArgumentException("bad address");
+                }
+                value = value * 10 + d;
+                i++;
+            }
+            if (digits == 0 || value > 255) {
+                throw new IllegalArgumentException("bad address");
+            }
+            ip = (ip << 8) | value;
+            parts++;
+            if (i == to) {
+                break;
+            }
+            i++; // the '.'
+        }
+        if (parts != 4) {
+            throw new IllegalArgumentException("bad address");
+        }
+        return ip;
+    }
+
+    private static java.net.InetAddress parseIpv6(ByteBuffer m, int from, int to) {
+        String literal = ascii(m, from, to);
+        if (literal.indexOf(':') < 0 || !literal.matches("[0-9A-Fa-f:.%a-zA-Z]+")) {
+            throw new IllegalArgumentException("bad address");
+        }
+        try {
+            return java.net.InetAddress.getByName(literal); // a literal: no name lookup
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("bad address");
+        }
+    }
+
+    /**
+     * Addressing by name: the message is {@code name + separator + body}; the recipient is the connection
+     * registered under that name ({@link ConnectionRegistry#setName}).
+     */
+    public static Addressing byName(char separator) {
+        return (sender, message, registry) -> {
+            int start = message.position();
+            int sep = indexOf(message, start, (byte) separator);
+            if (sep < 0) {
+                throw new IllegalArgumentException("expected NAME" + separator + "MESSAGE");
+            }
+            String name = ascii(message, start, sep);
+            message.position(sep + 1);
+            return registry.byName(name);
+        };
+    }
+
+    /**
+     * Broadcast: every open connection except the sender receives the message, wrapped by {@code envelope}.
+     * Encoded once; the bytes are shared by all recipients.
+     */
+    public static Router broadcast(Envelope envelope) {
+        return (sender, message, registry) -> {
+            MessageWriter out = sender.reactor().fanout();
+            envelope.write(sender, message, out);
+            List<Connection> all = registry.all();
+            for (int i = 0, n = all.size(); i < n; i++) {
+                Connection c = all.get(i);
+                if (c != sender) {
+                    out.sendTo(c);
+                }
+            }
+        };
+    }
+
+    /**
+     * Rooms: {@code /join ROOM} and {@code /leave ROOM} change the sender's membership (no reply);
+     * {@code #ROOM:MESSAGE} delivers MESSAGE, wrapped by {@code envelope}, to every member of ROOM except the
+     * sender, encoded once. Members leave every room when they disconnect. Any other message gets
+     * {@code errorPrefix} and a reason back.
+     */
+    public static Router rooms(Envelope envelope, String errorPrefix) {
+        byte[] error = errorPrefix.getBytes(StandardCharsets.UTF_8);
+        return (sender, message, registry) -> {
+            int start = message.position();
+            int limit = message.limit();
+            if (limit > start && message.get(start) == '#') {
+                int sep = indexOf(message, start + 1, (byte) ':');
+                if (sep < 0) {
+                    sender.message().put(error).putUtf8("expected #ROOM:MESSAGE").send();
+                    return;
+                }
+                String room = utf8(message, start + 1, sep);
+                message.position(sep + 1);
+                List<Connection> members = registry.members(room);
+                if (members.isEmpty()) {
+                    return;
+                }
+                MessageWriter out = sender.reactor().fanout();
+                envelope.write(sender, message, out);
+                for (int i = 0, n = members.size(); i < n; i++) {
+                    Connection c = members.get(i);
+                    if (c != sender) {
+                        out.sendTo(c);
+                    }
+                }
+            } else if (startsWith(message, "/join ")) {
+                registry.join(sender, utf8(message, start + 6, limit).trim());
+            } else if (startsWith(message, "/leave ")) {
+                registry.leave(sender, utf8(message, start + 7, limit).trim());
+            } else {
+                sender.message().put(error).putUtf8("expected /join ROOM, /leave ROOM or #ROOM:MESSAGE").send();
+            }
+        };
+    }
+
+    static int indexOf(ByteBuffer b, int from, byte value) {
+        for (int i = from, n = b.limit(); i < n; i++) {
+            if (b.get(i) == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean startsWith(ByteBuffer b, String prefix) {
+        int start = b.position();
+        if (b.limit() - start < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (b.get(start + i) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String ascii(ByteBuffer b, int from, int to) {
+        byte[] bytes = new byte[to - from];
+        b.get(from, bytes);
+        return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+
+    private static String utf8(ByteBuffer b, int from, int to) {
+        byte[] bytes = new byte[to - from];
+        b.get(from, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}
