@@ -116,6 +116,7 @@ final class Writer implements MessageWriter {
             }
             held[heldCount++] = c;
         }
+        c.buf.clear(); // absolute puts are checked against the limit, which a gathering write may have lowered
         return c;
     }
 
@@ -225,6 +226,7 @@ final class Writer implements MessageWriter {
             putRaw(trailer, 0, trailer.length);
         }
         if (headerLength > 0) {
+            held[0].buf.clear();
             codec.writeHeader(held[0].buf, headerIndex, length);
         }
         sealed = true;
