@@ -1,0 +1,247 @@
+package io.chatnio.examples;
+
+import io.chatnio.FrameCodec;
+import io.chatnio.FrameDecoder;
+import io.chatnio.Reactor;
+import io.chatnio.Router;
+import io.chatnio.Routers;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The seed chat server on a chat-nio {@link Reactor}: {@code IP:PORT:MESSAGE} is delivered to the client
+ * connected from {@code IP:PORT} as {@code <senderPort> 账户对您说:<MESSAGE> \n}. See {@code docs/protocol.md}.
+ * Used by the {@code server} subcommand and by the benchmarks.
+ *
+ * <p>Every reply the server writes ends with {@code "\n"} whatever the inbound framing: with
+ * {@link Framing#LINES} the lines codec appends it; with {@link Framing#RAW} the inbound side is
+ * {@link FrameCodec#raw(int)} and the outbound side appends the same {@code "\n"}, so the bytes on the wire are
+ * identical in both framings (delivered messages, the offline notice and error lines alike).
+ *
+ * <p><b>Threading.</b> {@link #start} may be called from any thread and returns once the server is accepting.
+ * The routing runs on the reactor's one loop thread. {@link #address()}, {@link #reactor()} and
+ * {@link #close()} may be called from any thread, except that {@link #close()} must not be called from the
+ * loop thread (it waits for the loop to end).
+ */
+public final class SeedServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SeedServer.class);
+
+    /** Between the sender's port and the message: {@code " 账户对您说:"}. */
+    private static final byte[] SAYS = " 账户对您说:".getBytes(StandardCharsets.UTF_8);
+    /** Sent to the sender when no client is connected from the target address (the codec adds "\n"). */
+    static final String OFFLINE = "对方已下线!";
+    /** Starts every error line (the codec adds "\n"). */
+    static final String ERROR_PREFIX = "ERR ";
+
+    private final Reactor reactor;
+    private final InetSocketAddress address;
+
+    private SeedServer(Reactor reactor, InetSocketAddress address) {
+        this.reactor = reactor;
+        this.address = address;
+    }
+
+    /** What the server speaks. */
+    public enum Protocol {
+        /** Direct messages addressed by the recipient's remote address: {@code IP:PORT:MESSAGE}. */
+        SEED,
+        /** {@code /join ROOM}, {@code /leave ROOM} and {@code #ROOM:MESSAGE}. */
+        ROOMS;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** How the inbound byte stream is cut into messages. Replies always end with {@code "\n"}. */
+    public enum Framing {
+        /** A message ends at {@code "\n"}; {@code "\r\n"} is tolerated. */
+        LINES,
+        /** No framing, as the original seed client: whatever one read returns is one message. */
+        RAW;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * Server settings.
+     *
+     * @param host           address to listen on (a literal or a name)
+     * @param port           port to listen on; 0 picks a free one
+     * @param protocol       what the server speaks
+     * @param framing        inbound framing
+     * @param maxFrame       largest inbound message in bytes (lines: excluding the line end; raw: largest read)
+     * @param idleTimeout    close connections idle that long; {@link Duration#ZERO} for never. Not enforced yet
+     * @param maxConnections most connections open at once; 0 for no limit. Not enforced yet
+     */
+    public record Options(String host, int port, Protocol protocol, Framing framing, int maxFrame,
+                          Duration idleTimeout, int maxConnections) {
+
+        public Options {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(protocol, "protocol");
+            Objects.requireNonNull(framing, "framing");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535: " + port);
+            }
+            if (maxFrame <= 0 || maxFrame > Integer.MAX_VALUE - 2) {
+                throw new IllegalArgumentException("maxFrame must be positive: " + maxFrame);
+            }
+            if (idleTimeout.isNegative()) {
+                throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
+            }
+            if (maxConnections < 0) {
+                throw new IllegalArgumentException("maxConnections must not be negative: " + maxConnections);
+            }
+        }
+
+        /** 127.0.0.1:9999, seed protocol, lines framing, 65536-byte messages, no idle timeout, no limit. */
+        public static Options defaults() {
+            return new Options("127.0.0.1", 9999, Protocol.SEED, Framing.LINES, 65536, Duration.ZERO, 0);
+        }
+
+        public Options withHost(String host) {
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+        }
+
+        public Options withPort(int port) {
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+        }
+
+        public Options withProtocol(Protocol protocol) {
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+        }
+
+        public Options withFraming(Framing framing) {
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+        }
+
+        public Options withMaxFrame(int maxFrame) {
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+        }
+
+        public Options withIdleTimeout(Duration idleTimeout) {
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+        }
+
+        public Options withMaxConnections(int maxConnections) {
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+        }
+    }
+
+    /**
+     * Starts a reactor speaking {@code options.protocol()} and binds it. Any thread; returns once the server
+     * accepts connections.
+     *
+     * @throws IOException if the address cannot be bound (the reactor is then closed again)
+     */
+    public static SeedServer start(Options options) throws IOException {
+        warnUnenforced(options);
+        Reactor reactor = Reactor.builder()
+                .codec(codec(options))
+                .router(router(options.protocol()))
+                .threadName("chat-nio-seed")
+                .start();
+        try {
+            InetSocketAddress bound = reactor.bind(new InetSocketAddress(options.host(), options.port()));
+            log.info("{} protocol, {} framing, messages up to {} bytes, on {}",
+                    options.protocol(), options.framing(), options.maxFrame(), bound);
+            return new SeedServer(reactor, bound);
+        } catch (IOException | RuntimeException e) {
+            reactor.close();
+            throw e;
+        }
+    }
+
+    /** The address actually bound (with the real port if 0 was asked for). Any thread. */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** The reactor, for its {@link Reactor#stats()}. Any thread. */
+    public Reactor reactor() {
+        return reactor;
+    }
+
+    /**
+     * Graceful shutdown: stops accepting, writes what is queued (up to the reactor's close timeout), closes
+     * every connection and waits for the loop to end. Idempotent. Any thread but the loop thread.
+     */
+    @Override
+    public void close() {
+        reactor.close();
+    }
+
+    private static Router router(Protocol protocol) {
+        Routers.Envelope says = (sender, body, out) ->
+                out.putDecimal(sender.remoteAddress().getPort()).put(SAYS).put(body).put((byte) ' ');
+        return switch (protocol) {
+            case SEED -> Routers.direct(Routers.byAddress(), says, OFFLINE, ERROR_PREFIX);
+            case ROOMS -> Routers.rooms(says, ERROR_PREFIX);
+        };
+    }
+
+    private static FrameCodec codec(Options options) {
+        return switch (options.framing()) {
+            case LINES -> FrameCodec.lines(options.maxFrame());
+            case RAW -> new RawInLinesOut(FrameCodec.raw(options.maxFrame()));
+        };
+    }
+
+    private static void warnUnenforced(Options options) {
+        if (!options.idleTimeout().isZero()) {
+            log.warn("idle timeout {} s is not enforced yet: chat-nio has no idle timeout",
+                    options.idleTimeout().toSeconds());
+        }
+        if (options.maxConnections() > 0) {
+            log.warn("max connections {} is not enforced yet: chat-nio has no connection limit",
+                    options.maxConnections());
+        }
+    }
+
+    /**
+     * Inbound as {@code raw} (one read, one message), outbound with a {@code "\n"} after every payload, like
+     * the lines codec. The routers' offline notice and error lines have no suffix of their own, so this is how
+     * replies end with the same bytes as in lines framing. Immutable; any thread.
+     */
+    private record RawInLinesOut(FrameCodec raw) implements FrameCodec {
+        private static final byte[] NEWLINE = {'\n'};
+
+        @Override
+        public FrameDecoder newDecoder() {
+            return raw.newDecoder();
+        }
+
+        @Override
+        public int maxFrameLength() {
+            return raw.maxFrameLength();
+        }
+
+        @Override
+        public int headerLength() {
+            return 0;
+        }
+
+        @Override
+        public void writeHeader(ByteBuffer dst, int index, int payloadLength) {
+            throw new UnsupportedOperationException("no header");
+        }
+
+        @Override
+        public byte[] trailer() {
+            return NEWLINE;
+        }
+    }
+}
