@@ -1,0 +1,40 @@
+package io.chatnio.bench;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * A running server speaking the seed protocol (see {@link SeedProtocol}), started by name so that
+ * benchmarks and tests can be parameterised over the implementation.
+ *
+ * <p>Threading: {@link #start}, {@link #address()} and {@link #close()} may be called from any thread;
+ * each implementation runs its own I/O threads, which never call back into the caller.
+ */
+public interface SeedServer extends AutoCloseable {
+
+    /** Implementation names accepted by {@link #start}. */
+    List<String> NAMES = List.of("chatnio", "netty", "netty-epoll", "blocking");
+
+    /** The address the server is listening on (with the real port when bound to port 0). */
+    InetSocketAddress address();
+
+    /** Stops accepting, closes every connection and releases the server's threads; idempotent. */
+    @Override
+    void close();
+
+    /**
+     * Starts the implementation called {@code name} listening on {@code bind}.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     * @throws UnsupportedOperationException when the implementation is not available here
+     */
+    static SeedServer start(String name, InetSocketAddress bind) {
+        return switch (name) {
+            case "chatnio" -> ChatNioSeedServer.start(bind);
+            case "netty" -> NettySeedServer.start(bind, NettySeedServer.Transport.NIO);
+            case "netty-epoll" -> NettySeedServer.start(bind, NettySeedServer.Transport.EPOLL);
+            case "blocking" -> BlockingSeedServer.start(bind);
+            default -> throw new IllegalArgumentException("unknown seed server '" + name + "', expected one of " + NAMES);
+        };
+    }
+}
