@@ -5,7 +5,7 @@
  */
 module io.chatnio {
     requires org.slf4j;
-    requires static java.management;
+    requires java.management;
 
     exports io.chatnio;
 }

@@ -36,6 +36,12 @@ public interface MessageWriter {
     /** Appends {@code s} encoded as UTF-8 (unpaired surrogates become '?'). */
     MessageWriter putUtf8(CharSequence s);
 
+    /**
+     * Overrides, for this message only, the reactor's {@link SlowConsumerPolicy} for recipients above their
+     * high watermark.
+     */
+    MessageWriter onSlowConsumer(SlowConsumerPolicy policy);
+
     /** Payload bytes put so far in this message. */
     int length();
 

@@ -21,6 +21,16 @@ public final class ReactorBuilder {
     private int maxReadBytesPerPass = 256 * 1024;
     private int maxWriteBytesPerPass = 256 * 1024;
     private Duration closeTimeout = Duration.ofSeconds(5);
+    private SlowConsumerPolicy directPolicy = SlowConsumerPolicy.PAUSE_SENDER;
+    private SlowConsumerPolicy fanoutPolicy = SlowConsumerPolicy.DISCONNECT;
+    private int maxConnections = Integer.MAX_VALUE;
+    private int maxConnectionsPerIp = Integer.MAX_VALUE;
+    private RateLimit rateLimit;
+    private Duration idleTimeout;
+    private Duration heartbeatInterval;
+    private Duration heartbeatTimeout;
+    private byte[] heartbeatPing;
+    private boolean jmx;
 
     ReactorBuilder() {
     }
@@ -114,6 +124,69 @@ public final class ReactorBuilder {
     }
 
     /**
+     * The policies for recipients above their high watermark: {@code direct} for messages begun with
+     * {@link Connection#message()} or sent with {@link Connection#send}, {@code fanout} for
+     * {@link Reactor#fanout()}. Defaults {@link SlowConsumerPolicy#PAUSE_SENDER} and
+     * {@link SlowConsumerPolicy#DISCONNECT}.
+     */
+    public ReactorBuilder slowConsumerPolicy(SlowConsumerPolicy direct, SlowConsumerPolicy fanout) {
+        this.directPolicy = Objects.requireNonNull(direct, "direct");
+        this.fanoutPolicy = Objects.requireNonNull(fanout, "fanout");
+        return this;
+    }
+
+    /**
+     * Most connections open at once; an excess connection receives one error line
+     * ({@code ERR too many connections}) and is closed, and accepting goes on. Default unlimited.
+     */
+    public ReactorBuilder maxConnections(int max) {
+        this.maxConnections = positive(max, "maxConnections");
+        return this;
+    }
+
+    /** Most connections open at once from one IP address; handled like {@link #maxConnections}. Default unlimited. */
+    public ReactorBuilder maxConnectionsPerIp(int max) {
+        this.maxConnectionsPerIp = positive(max, "maxConnectionsPerIp");
+        return this;
+    }
+
+    /** A per-connection limit on inbound messages, or {@code null} for none (the default). */
+    public ReactorBuilder rateLimit(RateLimit rateLimit) {
+        this.rateLimit = rateLimit;
+        return this;
+    }
+
+    /** Closes connections that sent nothing for {@code timeout}; {@code null} (the default) for never. */
+    public ReactorBuilder idleTimeout(Duration timeout) {
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("idleTimeout: " + timeout);
+        }
+        this.idleTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * Heartbeat: after {@code interval} with nothing received from a connection, send it the frame
+     * {@code ping} (a payload, framed by the codec); if still nothing arrives within {@code timeout}, close
+     * it. Any inbound byte counts as a sign of life, so a protocol answers pings with any frame it likes.
+     */
+    public ReactorBuilder heartbeat(Duration interval, Duration timeout, byte[] ping) {
+        if (interval.isNegative() || interval.isZero() || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("heartbeat durations must be positive");
+        }
+        this.heartbeatInterval = interval;
+        this.heartbeatTimeout = timeout;
+        this.heartbeatPing = ping.clone();
+        return this;
+    }
+
+    /** Registers the counters as a JMX MBean ({@link ReactorMXBean}). Default off. */
+    public ReactorBuilder jmx(boolean enabled) {
+        this.jmx = enabled;
+        return this;
+    }
+
+    /**
      * Builds the reactor and starts its loop thread.
      *
      * @throws java.io.UncheckedIOException if the selector cannot be opened
@@ -178,5 +251,45 @@ public final class ReactorBuilder {
 
     public Duration closeTimeout() {
         return closeTimeout;
+    }
+
+    public SlowConsumerPolicy directPolicy() {
+        return directPolicy;
+    }
+
+    public SlowConsumerPolicy fanoutPolicy() {
+        return fanoutPolicy;
+    }
+
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    public int maxConnectionsPerIp() {
+        return maxConnectionsPerIp;
+    }
+
+    public RateLimit rateLimit() {
+        return rateLimit;
+    }
+
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    public Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    public Duration heartbeatTimeout() {
+        return heartbeatTimeout;
+    }
+
+    public byte[] heartbeatPing() {
+        return heartbeatPing == null ? null : heartbeatPing.clone();
+    }
+
+    public boolean jmx() {
+        return jmx;
     }
 }

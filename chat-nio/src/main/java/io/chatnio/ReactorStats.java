@@ -1,20 +1,23 @@
 package io.chatnio;
 
 /**
- * A snapshot of a reactor's counters, all since it started. Immutable.
+ * A snapshot of a reactor's counters, all since it started unless said otherwise. Immutable.
  *
- * @param connectionsOpen      connections open now
- * @param connectionsTotal     connections accepted in total
- * @param connectionsRejected  connections refused by a limit
- * @param messagesIn           frames decoded
- * @param bytesIn              bytes read from sockets
- * @param messagesOut          frames queued for sending (a fan-out counts once per recipient)
- * @param bytesOut             bytes written to sockets
- * @param messagesDropped      frames discarded by a slow-consumer drop policy
- * @param slowConsumerCloses   connections closed by the slow-consumer disconnect policy
- * @param protocolErrors       connections closed for bad input (bad frames, handler errors)
- * @param loopPasses           passes of the event loop
- * @param longestPassNanos     the longest loop pass, not counting time spent waiting in select
+ * @param connectionsOpen       connections open now
+ * @param connectionsTotal      connections accepted in total
+ * @param connectionsRejected   connections refused by a limit (max connections, per-IP cap)
+ * @param messagesIn            frames decoded
+ * @param bytesIn               bytes read from sockets
+ * @param messagesOut           frames queued for sending (a fan-out counts once per recipient)
+ * @param bytesOut              bytes written to sockets
+ * @param messagesDropped       frames discarded by a slow-consumer drop policy
+ * @param slowConsumerCloses    connections closed by the slow-consumer disconnect policy
+ * @param protocolErrors        connections closed for bad input (bad frames, handler errors, rate limit)
+ * @param idleCloses            connections closed by the idle timeout or a missed heartbeat
+ * @param loopPasses            passes of the event loop
+ * @param longestPassNanos      the longest loop pass, not counting time spent waiting in select
+ * @param pendingOutboundBytes  encoded bytes queued and not yet written, over all connections, now
+ * @param bufferedInboundBytes  bytes of incomplete (or paused) inbound frames held, over all connections, now
  */
 public record ReactorStats(
         long connectionsOpen,
@@ -27,6 +30,9 @@ public record ReactorStats(
         long messagesDropped,
         long slowConsumerCloses,
         long protocolErrors,
+        long idleCloses,
         long loopPasses,
-        long longestPassNanos) {
+        long longestPassNanos,
+        long pendingOutboundBytes,
+        long bufferedInboundBytes) {
 }

@@ -215,6 +215,7 @@ class RoutingTest {
         };
         Reactor reactor = start(Reactor.builder().codec(counting).router(Routers.broadcast(Routers.Envelope.bare())));
         InetSocketAddress address = reactor.bind(ANY_PORT);
+        int headersBefore = headersWritten.get(); // the reactor pre-encodes its refusal line at start
         List<TestClient> clients = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             clients.add(connect(address));
@@ -226,7 +227,7 @@ class RoutingTest {
             assertThat(ByteBuffer.wrap(c.readBytes(4)).getInt()).isEqualTo(body.length);
             assertThat(c.readBytes(body.length)).isEqualTo(body);
         }
-        assertThat(headersWritten.get()).isEqualTo(1);
+        assertThat(headersWritten.get() - headersBefore).isEqualTo(1);
         assertThat(reactor.stats().messagesOut()).isEqualTo(49);
     }
 }

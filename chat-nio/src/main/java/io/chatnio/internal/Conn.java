@@ -51,8 +51,26 @@ final class Conn implements Connection {
     ByteBuffer partial;
     /** The peer shut down its output (read returned -1). */
     boolean inputShutdown;
-    /** The application paused reading. */
-    boolean readPaused;
+    /** Reading was paused by the application ({@link #setReadingPaused}). */
+    static final int PAUSED_BY_APP = 1;
+    /** Reading was paused by the rate limit until a token is available. */
+    static final int PAUSED_BY_RATE = 2;
+    /** Reading was paused because a recipient of this sender is slow ({@code PAUSE_SENDER}). */
+    static final int PAUSED_BY_BACKPRESSURE = 4;
+    /** Why reading is paused: a set of PAUSED_BY_* bits; reading goes on only while it is 0. */
+    int pausedBy;
+    /** Number of slow recipients this sender waits for; PAUSED_BY_BACKPRESSURE is set while positive. */
+    int blockedOn;
+    /** Senders paused until this connection drains below its low watermark, in {@code [0, waiterCount)}. */
+    Conn[] waiters;
+    int waiterCount;
+    /** Loop clock time of the last read that returned bytes (or of accept). */
+    long lastReadNanos;
+    /** A heartbeat ping was sent and no byte has arrived since. */
+    boolean pinged;
+    /** Rate-limit tokens left, and the loop clock time they were counted at. */
+    double tokens;
+    long tokensAt;
     /** Whether this connection is in the loop's list of connections to flush this pass. */
     boolean dirty;
     /** Whether this connection is in the loop's list of connections whose buffered frames must be decoded. */
@@ -115,6 +133,10 @@ final class Conn implements Connection {
     @Override
     public boolean isOpen() {
         return open;
+    }
+
+    boolean readPaused() {
+        return pausedBy != 0;
     }
 
     /** Whether the connection no longer accepts output (closing or closed). Only called on the loop thread. */

@@ -85,6 +85,22 @@ public final class EventLoop implements Reactor {
     private final int maxReadBytesPerPass;
     private final int maxWriteBytesPerPass;
     private final Duration closeTimeout;
+    private final io.chatnio.SlowConsumerPolicy directPolicy;
+    private final io.chatnio.SlowConsumerPolicy fanoutPolicy;
+    private final int maxConnections;
+    private final int maxConnectionsPerIp;
+    /** Null for no rate limit. */
+    private final io.chatnio.RateLimit rateLimit;
+    /** 0 for none. */
+    private final long idleTimeoutNanos;
+    /** 0 for no heartbeat. */
+    private final long heartbeatIntervalNanos;
+    private final long heartbeatTimeoutNanos;
+    private final byte[] heartbeatPing;
+    /** "ERR too many connections", framed by the codec, written to connections refused by a limit. */
+    private final ByteBuffer rejectFrame;
+    /** The registered MBean's name, or null. */
+    private javax.management.ObjectName mbeanName;
 
     // ---- shared with other threads
     private final Thread thread;
@@ -129,6 +145,13 @@ public final class EventLoop implements Reactor {
     /** System.nanoTime() of the first ready key of this pass, 0 if none yet; for the longest-pass stat. */
     private long firstKeyNanos;
     private final Consumer<SelectionKey> keyHandler = this::processKey;
+    /** The loop clock, read once per pass after select; what reads and rate limits are timed with. */
+    private long loopNanos;
+    /** The connection whose frame is being delivered, or null: the sender that PAUSE_SENDER pauses. */
+    private Conn currentSender;
+    /** Open connections per remote IP address, when a per-IP cap is set. */
+    private final java.util.Map<java.net.InetAddress, int[]> perIp = new java.util.HashMap<>();
+    private long idleCloses;
 
     // ---- counters (loop thread only; read through stats())
     private long connectionsTotal;
@@ -152,6 +175,16 @@ public final class EventLoop implements Reactor {
         this.maxReadBytesPerPass = b.maxReadBytesPerPass();
         this.maxWriteBytesPerPass = b.maxWriteBytesPerPass();
         this.closeTimeout = b.closeTimeout();
+        this.directPolicy = b.directPolicy();
+        this.fanoutPolicy = b.fanoutPolicy();
+        this.maxConnections = b.maxConnections();
+        this.maxConnectionsPerIp = b.maxConnectionsPerIp();
+        this.rateLimit = b.rateLimit();
+        this.idleTimeoutNanos = b.idleTimeout() == null ? 0 : b.idleTimeout().toNanos();
+        this.heartbeatIntervalNanos = b.heartbeatInterval() == null ? 0 : b.heartbeatInterval().toNanos();
+        this.heartbeatTimeoutNanos = b.heartbeatTimeout() == null ? 0 : b.heartbeatTimeout().toNanos();
+        this.heartbeatPing = b.heartbeatPing();
+        this.rejectFrame = frame(codec, "ERR too many connections".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         int readSize = Math.max(b.readBufferSize(), codec.maxFrameLength() + 4096);
         this.readBuffer = ByteBuffer.allocateDirect(readSize);
         this.chunks = new ChunkPool(b.chunkSize(), Math.max(16, (64 << 20) / b.chunkSize()));
@@ -172,7 +205,23 @@ public final class EventLoop implements Reactor {
             throw new UncheckedIOException("cannot open a selector", e);
         }
         loop.thread.start();
+        if (builder.jmx()) {
+            loop.registerMBean();
+        }
+        loop.startLivenessSweep();
         return loop;
+    }
+
+    /** {@code payload} framed by {@code codec}, in a heap buffer ready to be written. */
+    private static ByteBuffer frame(FrameCodec codec, byte[] payload) {
+        byte[] trailer = codec.trailer();
+        ByteBuffer b = ByteBuffer.allocate(codec.headerLength() + payload.length + trailer.length);
+        if (codec.headerLength() > 0) {
+            codec.writeHeader(b, 0, payload.length);
+        }
+        b.position(codec.headerLength());
+        b.put(payload).put(trailer).flip();
+        return b.asReadOnlyBuffer();
     }
 
     // =====================================================================================================
@@ -185,6 +234,7 @@ public final class EventLoop implements Reactor {
                 runTasks();                 // 1. tasks other threads queued
                 long selectStart = System.nanoTime();
                 select();                   // 2. wait for I/O or the next deadline; 3. handle each ready key
+                loopNanos = clock.nanoTime();
                 deliverResumed();           //    frames held back while a connection's reading was paused
                 flushDirty();               // 4. one gathering write per connection with output
                 runTimers();                // 5. timers past their deadline
@@ -201,6 +251,7 @@ public final class EventLoop implements Reactor {
     /** Only called on the loop thread. */
     private void select() throws IOException {
         firstKeyNanos = 0;
+        loopNanos = clock.nanoTime();
         if (!tasks.isEmpty() || dirtyCount > 0 || readPendingCount > 0) {
             selector.selectNow(keyHandler);
             return;
@@ -362,6 +413,25 @@ public final class EventLoop implements Reactor {
             return;
         }
         connectionsTotal++;
+        if (registry.sizeUnchecked() >= maxConnections || !admitIp(c)) {
+            connectionsRejected++;
+            log.info("{}: refused, over the connection limit", c);
+            try {
+                ch.write(rejectFrame.duplicate()); // best effort: a fresh socket has room for one line
+            } catch (IOException e) {
+                log.debug("{}: could not send the refusal", c, e);
+            }
+            c.state = Conn.CLOSED;
+            c.markNotOpen();
+            c.key.cancel();
+            closeQuietly(ch);
+            return;
+        }
+        c.lastReadNanos = loopNanos;
+        if (rateLimit != null) {
+            c.tokens = rateLimit.burst();
+            c.tokensAt = loopNanos;
+        }
         registry.add(c);
         try {
             handler.onOpen(c);
@@ -373,12 +443,36 @@ public final class EventLoop implements Reactor {
         }
     }
 
+    /** Counts {@code c} against its IP's cap; false if the cap is reached. Only called on the loop thread. */
+    private boolean admitIp(Conn c) {
+        if (maxConnectionsPerIp == Integer.MAX_VALUE) {
+            return true;
+        }
+        int[] count = perIp.computeIfAbsent(c.remote.getAddress(), a -> new int[1]);
+        if (count[0] >= maxConnectionsPerIp) {
+            return false;
+        }
+        count[0]++;
+        return true;
+    }
+
+    /** Only called on the loop thread. */
+    private void releaseIp(Conn c) {
+        if (maxConnectionsPerIp == Integer.MAX_VALUE) {
+            return;
+        }
+        int[] count = perIp.get(c.remote.getAddress());
+        if (count != null && --count[0] == 0) {
+            perIp.remove(c.remote.getAddress());
+        }
+    }
+
     // =====================================================================================================
     // Read and decode
 
     /** Reads what the socket has, up to the per-pass budget, and delivers every complete frame. Only called on the loop thread. */
     private void read(Conn c) {
-        if (c.state != Conn.OPEN || c.readPaused) {
+        if (c.state != Conn.OPEN || c.readPaused()) {
             return;
         }
         ByteBuffer rb = readBuffer;
@@ -397,15 +491,17 @@ public final class EventLoop implements Reactor {
             }
             if (n < 0) {
                 eof = true;
-            } else {
+            } else if (n > 0) {
                 bytesIn += n;
                 budget -= n;
+                c.lastReadNanos = loopNanos;
+                c.pinged = false;
             }
             rb.flip();
             if (!deliver(c, rb)) {
                 return;
             }
-            if (eof || n < room || budget <= 0 || c.readPaused) {
+            if (eof || n < room || budget <= 0 || c.readPaused()) {
                 break; // n < room: the socket is drained, skip the read that would return 0
             }
             rb.compact();
@@ -445,7 +541,7 @@ public final class EventLoop implements Reactor {
      */
     private boolean deliver(Conn c, ByteBuffer rb) {
         int limit = rb.limit();
-        while (!c.readPaused) {
+        while (!c.readPaused()) {
             int start = rb.position();
             int end;
             try {
@@ -469,7 +565,19 @@ public final class EventLoop implements Reactor {
                         "decoder returned " + end + " for bytes [" + start + ", " + limit + ")"));
                 return false;
             }
+            if (rateLimit != null && !takeToken(c)) {
+                rb.limit(limit).position(start); // not delivered: it stays buffered
+                if (rateLimit.action() == io.chatnio.RateLimit.Action.DISCONNECT) {
+                    protocolErrors++;
+                    log.info("{}: rate limit exceeded; closing", c);
+                    sendNow(c, ByteBuffer.wrap("ERR rate limit exceeded".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    closeGracefully(c);
+                    return false;
+                }
+                break; // paused until a token is due; the frame is delivered then
+            }
             messagesIn++;
+            currentSender = c;
             try {
                 handler.onMessage(c, rb);
             } catch (Throwable t) {
@@ -477,6 +585,7 @@ public final class EventLoop implements Reactor {
                 applicationError(c, "onMessage", t);
                 return false;
             } finally {
+                currentSender = null;
                 userWriter.discard();
             }
             rb.limit(limit).position(end);
@@ -487,10 +596,31 @@ public final class EventLoop implements Reactor {
         return true;
     }
 
+    /**
+     * Takes a rate-limit token for one message from {@code c}; if there is none, pauses its reading until
+     * one is due. Only called on the loop thread.
+     */
+    private boolean takeToken(Conn c) {
+        double rate = rateLimit.messagesPerSecond();
+        double tokens = Math.min(rateLimit.burst(), c.tokens + (loopNanos - c.tokensAt) * rate / 1e9);
+        c.tokensAt = loopNanos;
+        if (tokens >= 1) {
+            c.tokens = tokens - 1;
+            return true;
+        }
+        c.tokens = tokens;
+        if (rateLimit.action() == io.chatnio.RateLimit.Action.SLOW_DOWN) {
+            pause(c, Conn.PAUSED_BY_RATE);
+            long wait = (long) Math.ceil((1 - tokens) * 1e9 / rate);
+            schedule(wait, TimeUnit.NANOSECONDS, () -> resume(c, Conn.PAUSED_BY_RATE));
+        }
+        return false;
+    }
+
     /** The peer shut down its output: deliver what it sent, flush what it is owed, then close. Only called on the loop thread. */
     private void inputShutdown(Conn c) {
         c.inputShutdown = true;
-        if (c.readPaused) {
+        if (c.readPaused()) {
             updateInterest(c); // buffered frames are delivered on resume, then the connection closes
             return;
         }
@@ -507,7 +637,13 @@ public final class EventLoop implements Reactor {
             Conn c = readPending[i];
             readPending[i] = null;
             c.readPending = false;
-            if (c.state != Conn.OPEN || c.readPaused || c.partial == null) {
+            if (c.state != Conn.OPEN || c.readPaused()) {
+                continue;
+            }
+            if (c.partial == null) {
+                if (c.inputShutdown) {
+                    inputShutdown(c);
+                }
                 continue;
             }
             ByteBuffer rb = readBuffer;
@@ -516,7 +652,7 @@ public final class EventLoop implements Reactor {
             rb.flip();
             if (deliver(c, rb)) {
                 keepPartial(c, rb);
-                if (c.inputShutdown && !c.readPaused) {
+                if (c.inputShutdown && !c.readPaused()) {
                     inputShutdown(c);
                 }
             }
@@ -529,16 +665,39 @@ public final class EventLoop implements Reactor {
 
     /** Only called on the loop thread. */
     void setReadPaused(Conn c, boolean paused) {
-        if (c.state != Conn.OPEN || c.readPaused == paused) {
+        if (paused) {
+            pause(c, Conn.PAUSED_BY_APP);
+        } else {
+            resume(c, Conn.PAUSED_BY_APP);
+        }
+    }
+
+    /** Stops reading from {@code c} for {@code reason} (a PAUSED_BY_* bit). Only called on the loop thread. */
+    private void pause(Conn c, int reason) {
+        if (c.state != Conn.OPEN) {
             return;
         }
-        c.readPaused = paused;
+        int before = c.pausedBy;
+        c.pausedBy |= reason;
+        if (before == 0) {
+            updateInterest(c);
+        }
+    }
+
+    /**
+     * Lifts {@code reason}; if nothing else holds reading back, reading resumes and frames buffered meanwhile
+     * are delivered in the next pass. Only called on the loop thread.
+     */
+    private void resume(Conn c, int reason) {
+        if (c.state != Conn.OPEN || (c.pausedBy & reason) == 0) {
+            return;
+        }
+        c.pausedBy &= ~reason;
+        if (c.pausedBy != 0) {
+            return;
+        }
         updateInterest(c);
-        if (!paused && (c.partial != null || c.inputShutdown) && !c.readPending) {
-            if (c.partial == null) {
-                inputShutdown(c);
-                return;
-            }
+        if ((c.partial != null || c.inputShutdown) && !c.readPending) {
             if (readPendingCount == readPending.length) {
                 readPending = Arrays.copyOf(readPending, readPendingCount * 2);
             }
@@ -563,14 +722,84 @@ public final class EventLoop implements Reactor {
         return userWriter;
     }
 
-    /** A writer queued {@code messages} frames on {@code c}. Only called on the loop thread. */
-    void queued(Conn c, int messages) {
-        messagesOut += messages;
-        if (c.isWritable() && c.out.pending() > highWatermark) {
-            c.setWritable(false);
-            c.writabilityChanged = true;
+    /** The policy for a message without an override. */
+    io.chatnio.SlowConsumerPolicy defaultPolicy(boolean fanout) {
+        return fanout ? fanoutPolicy : directPolicy;
+    }
+
+    /**
+     * Whether a message may be queued on {@code c}, applying {@code policy} if {@code c} is above its high
+     * watermark. Only called on the loop thread.
+     */
+    boolean admit(Conn c, io.chatnio.SlowConsumerPolicy policy) {
+        if (c.out.pending() <= highWatermark) {
+            return true;
+        }
+        switch (policy) {
+            case DISCONNECT:
+                slowConsumerCloses++;
+                log.info("{}: slow consumer ({} bytes pending); disconnecting", c, c.out.pending());
+                closeNow(c, new IOException("slow consumer: " + c.out.pending() + " bytes pending"));
+                return false;
+            case DROP_NEWEST:
+                messagesDropped++;
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /** A writer queued one message on {@code c} under {@code policy}. Only called on the loop thread. */
+    void queued(Conn c, io.chatnio.SlowConsumerPolicy policy) {
+        messagesOut++;
+        c.out.endMessage();
+        if (c.out.pending() > highWatermark) {
+            if (policy == io.chatnio.SlowConsumerPolicy.DROP_OLDEST) {
+                messagesDropped += c.out.dropOldest(highWatermark, chunks);
+            } else if (policy == io.chatnio.SlowConsumerPolicy.PAUSE_SENDER) {
+                Conn sender = currentSender;
+                if (sender != null && sender != c && sender.state == Conn.OPEN) {
+                    block(sender, c);
+                }
+            }
+            if (c.isWritable() && c.out.pending() > highWatermark) {
+                c.setWritable(false);
+                c.writabilityChanged = true;
+            }
         }
         markDirty(c);
+    }
+
+    /** Pauses {@code sender} until {@code recipient} drains. Only called on the loop thread. */
+    private void block(Conn sender, Conn recipient) {
+        Conn[] w = recipient.waiters;
+        for (int i = 0; i < recipient.waiterCount; i++) {
+            if (w[i] == sender) {
+                return;
+            }
+        }
+        if (w == null) {
+            w = recipient.waiters = new Conn[4];
+        } else if (recipient.waiterCount == w.length) {
+            w = recipient.waiters = Arrays.copyOf(w, w.length * 2);
+        }
+        w[recipient.waiterCount++] = sender;
+        sender.blockedOn++;
+        pause(sender, Conn.PAUSED_BY_BACKPRESSURE);
+    }
+
+    /** {@code recipient} drained or closed: its waiting senders may read again. Only called on the loop thread. */
+    private void releaseWaiters(Conn recipient) {
+        Conn[] w = recipient.waiters;
+        int n = recipient.waiterCount;
+        recipient.waiterCount = 0;
+        for (int i = 0; i < n; i++) {
+            Conn sender = w[i];
+            w[i] = null;
+            if (--sender.blockedOn == 0) {
+                resume(sender, Conn.PAUSED_BY_BACKPRESSURE);
+            }
+        }
     }
 
     /** Only called on the loop thread. */
@@ -649,9 +878,14 @@ public final class EventLoop implements Reactor {
             }
         }
         updateInterest(c);
-        if (!c.isWritable() && q.pending() <= lowWatermark) {
-            c.setWritable(true);
-            c.writabilityChanged = true;
+        if (q.pending() <= lowWatermark) {
+            if (!c.isWritable()) {
+                c.setWritable(true);
+                c.writabilityChanged = true;
+            }
+            if (c.waiterCount > 0) {
+                releaseWaiters(c);
+            }
         }
         if (c.writabilityChanged) {
             c.writabilityChanged = false;
@@ -671,7 +905,7 @@ public final class EventLoop implements Reactor {
         if (c.state == Conn.CLOSED) {
             return;
         }
-        boolean reading = c.state == Conn.OPEN && !c.readPaused && !c.inputShutdown;
+        boolean reading = c.state == Conn.OPEN && !c.readPaused() && !c.inputShutdown;
         int ops = (reading ? SelectionKey.OP_READ : 0) | (c.writeInterest ? SelectionKey.OP_WRITE : 0);
         if (ops != c.interestOps) {
             c.interestOps = ops;
@@ -722,6 +956,10 @@ public final class EventLoop implements Reactor {
             c.partial = null;
         }
         registry.remove(c);
+        releaseIp(c);
+        if (c.waiterCount > 0) {
+            releaseWaiters(c);
+        }
         try {
             handler.onClose(c, cause);
         } catch (Throwable t) {
@@ -810,6 +1048,7 @@ public final class EventLoop implements Reactor {
             }
             log.error("shutdown failed", t);
         } finally {
+            unregisterMBean();
             state.set(TERMINATED);
             terminated.countDown();
         }
@@ -941,9 +1180,92 @@ public final class EventLoop implements Reactor {
     }
 
     private ReactorStats snapshot() {
-        return new ReactorStats(registry.sizeUnchecked(), connectionsTotal, connectionsRejected, messagesIn, bytesIn,
-                messagesOut, bytesOut, messagesDropped, slowConsumerCloses, protocolErrors, loopPasses,
-                longestPassNanos);
+        long pendingOut = 0;
+        long bufferedIn = 0;
+        List<io.chatnio.Connection> all = registry.allUnchecked();
+        for (int i = 0, n = all.size(); i < n; i++) {
+            Conn c = (Conn) all.get(i);
+            pendingOut += c.out.pending();
+            ByteBuffer p = c.partial;
+            bufferedIn += p == null ? 0 : p.position();
+        }
+        return new ReactorStats(all.size(), connectionsTotal, connectionsRejected, messagesIn, bytesIn,
+                messagesOut, bytesOut, messagesDropped, slowConsumerCloses, protocolErrors, idleCloses, loopPasses,
+                longestPassNanos, pendingOut, bufferedIn);
+    }
+
+    // =====================================================================================================
+    // Liveness: idle timeout and heartbeat
+
+    /** Starts the periodic check of idle connections, if a timeout or heartbeat is set. */
+    private void startLivenessSweep() {
+        long shortest = Long.MAX_VALUE;
+        if (idleTimeoutNanos > 0) {
+            shortest = idleTimeoutNanos;
+        }
+        if (heartbeatIntervalNanos > 0) {
+            shortest = Math.min(shortest, Math.min(heartbeatIntervalNanos, heartbeatTimeoutNanos));
+        }
+        if (shortest == Long.MAX_VALUE) {
+            return;
+        }
+        // a quarter of the shortest period: a connection is closed at most 25% late; at least 10 ms, at most 1 s
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(1), shortest / 4));
+        execute(() -> sweepLiveness(period));
+    }
+
+    /** Closes idle connections and sends heartbeats; reschedules itself. Only called on the loop thread. */
+    private void sweepLiveness(long period) {
+        long now = clock.nanoTime();
+        List<io.chatnio.Connection> all = registry.allUnchecked();
+        for (int i = all.size() - 1; i >= 0; i--) { // backwards: closing swaps the last connection into slot i
+            Conn c = (Conn) all.get(i);
+            if (c.state != Conn.OPEN) {
+                continue;
+            }
+            long silent = now - c.lastReadNanos;
+            if (idleTimeoutNanos > 0 && silent >= idleTimeoutNanos) {
+                idleCloses++;
+                log.info("{}: idle for {} ms; closing", c, TimeUnit.NANOSECONDS.toMillis(silent));
+                closeGracefully(c);
+            } else if (heartbeatIntervalNanos > 0 && silent >= heartbeatIntervalNanos) {
+                if (!c.pinged) {
+                    c.pinged = true;
+                    sendNow(c, ByteBuffer.wrap(heartbeatPing));
+                } else if (silent >= heartbeatIntervalNanos + heartbeatTimeoutNanos) {
+                    idleCloses++;
+                    log.info("{}: no answer to the heartbeat; closing", c);
+                    closeNow(c, new IOException("heartbeat timeout"));
+                }
+            }
+        }
+        if (state.get() == RUNNING) {
+            schedule(period, TimeUnit.NANOSECONDS, () -> sweepLiveness(period));
+        }
+    }
+
+    // =====================================================================================================
+    // JMX
+
+    private void registerMBean() {
+        try {
+            javax.management.ObjectName name = new javax.management.ObjectName(
+                    "io.chatnio:type=Reactor,name=" + javax.management.ObjectName.quote(thread.getName()));
+            java.lang.management.ManagementFactory.getPlatformMBeanServer().registerMBean(new JmxStats(this), name);
+            mbeanName = name;
+        } catch (Exception | LinkageError e) {
+            log.warn("could not register the JMX MBean", e);
+        }
+    }
+
+    private void unregisterMBean() {
+        if (mbeanName != null) {
+            try {
+                java.lang.management.ManagementFactory.getPlatformMBeanServer().unregisterMBean(mbeanName);
+            } catch (Exception | LinkageError e) {
+                log.debug("could not unregister the JMX MBean", e);
+            }
+        }
     }
 
     @Override

@@ -30,6 +30,16 @@ final class OutboundQueue {
     private long pending;
     /** Chunk that 1:1 messages are appended to, or {@code null}; the queue holds one reference to it. */
     Chunk own;
+    /** Bytes ever appended, minus bytes dropped; offsets below are on this scale. */
+    private long appendedTotal;
+    /** Bytes ever written to the socket (consumed). */
+    private long consumedTotal;
+    /** End offset of the last message fully written or dropped from the front. */
+    private long lastMessageEnd;
+    /** Ring of end offsets of queued messages, oldest first: {@code [msgHead, msgHead + msgCount)}. */
+    private long[] messageEnds = new long[INITIAL];
+    private int msgHead;
+    private int msgCount;
 
     long pending() {
         return pending;
@@ -45,6 +55,7 @@ final class OutboundQueue {
             return;
         }
         pending += end - start;
+        appendedTotal += end - start;
         if (size > 0) {
             int last = (head + size - 1) & (chunks.length - 1);
             if (chunks[last] == chunk && ends[last] == start) {
@@ -106,8 +117,31 @@ final class OutboundQueue {
         return count;
     }
 
+    /** Marks the end of a message: everything appended so far. Used to drop whole messages. */
+    void endMessage() {
+        if (msgCount > 0 && messageEnds[(msgHead + msgCount - 1) & (messageEnds.length - 1)] == appendedTotal) {
+            return;
+        }
+        if (msgCount == messageEnds.length) {
+            long[] m = new long[msgCount * 2];
+            for (int k = 0; k < msgCount; k++) {
+                m[k] = messageEnds[(msgHead + k) & (messageEnds.length - 1)];
+            }
+            messageEnds = m;
+            msgHead = 0;
+        }
+        messageEnds[(msgHead + msgCount) & (messageEnds.length - 1)] = appendedTotal;
+        msgCount++;
+    }
+
     /** Drops the first {@code written} bytes, releasing chunks of entries fully written. */
     void consume(long written, ChunkPool pool) {
+        consumedTotal += written;
+        while (msgCount > 0 && messageEnds[msgHead] <= consumedTotal) {
+            lastMessageEnd = messageEnds[msgHead];
+            msgHead = (msgHead + 1) & (messageEnds.length - 1);
+            msgCount--;
+        }
         pending -= written;
         int mask = chunks.length - 1;
         while (written > 0) {
@@ -132,6 +166,88 @@ final class OutboundQueue {
         }
     }
 
+    /**
+     * Drops whole messages, oldest first, until at most {@code target} bytes are pending. Never drops the
+     * newest message, nor one whose first bytes are already on the wire.
+     *
+     * @return the number of messages dropped
+     */
+    int dropOldest(long target, ChunkPool pool) {
+        int mask = messageEnds.length - 1;
+        int first = consumedTotal > lastMessageEnd ? 1 : 0; // a partly written head message stays
+        long from = first == 0 ? lastMessageEnd : messageEnds[msgHead];
+        int k = first;
+        long to = from;
+        while (pending - (to - from) > target && k < msgCount - 1) {
+            to = messageEnds[(msgHead + k) & mask];
+            k++;
+        }
+        int dropped = k - first;
+        if (dropped == 0) {
+            return 0;
+        }
+        removeRange(from, to, pool);
+        long cut = to - from;
+        // remove ends [first, k) and shift the later ones down by cut
+        long[] m = new long[messageEnds.length];
+        int n = 0;
+        for (int j = 0; j < msgCount; j++) {
+            long end = messageEnds[(msgHead + j) & mask];
+            if (j < first) {
+                m[n++] = end;
+            } else if (j >= k) {
+                m[n++] = end - cut;
+            }
+        }
+        messageEnds = m;
+        msgHead = 0;
+        msgCount = n;
+        appendedTotal -= cut;
+        pending -= cut;
+        return dropped;
+    }
+
+    /** Cuts the bytes at offsets {@code [from, to)} out of the entries. */
+    private void removeRange(long from, long to, ChunkPool pool) {
+        int n = chunks.length;
+        Chunk[] c = new Chunk[size + 1 <= n ? n : n * 2]; // a power of two: the ring is indexed with a mask
+        int[] st = new int[c.length];
+        int[] en = new int[c.length];
+        int out = 0;
+        long pos = consumedTotal;
+        for (int k = 0; k < size; k++) {
+            int i = (head + k) & (n - 1);
+            long len = ends[i] - starts[i];
+            long keepBefore = Math.max(0, Math.min(pos + len, from) - pos);
+            long keepAfterFrom = Math.max(pos, to);
+            long keepAfter = Math.max(0, pos + len - keepAfterFrom);
+            int pieces = 0;
+            if (keepBefore > 0) {
+                c[out] = chunks[i];
+                st[out] = starts[i];
+                en[out++] = starts[i] + (int) keepBefore;
+                pieces++;
+            }
+            if (keepAfter > 0) {
+                c[out] = chunks[i];
+                st[out] = ends[i] - (int) keepAfter;
+                en[out++] = ends[i];
+                pieces++;
+            }
+            if (pieces == 0) {
+                pool.release(chunks[i]);
+            } else if (pieces == 2) {
+                chunks[i].refs++;
+            }
+            pos += len;
+        }
+        chunks = c;
+        starts = st;
+        ends = en;
+        head = 0;
+        size = out;
+    }
+
     /** Discards everything queued and releases every chunk. */
     void clear(ChunkPool pool) {
         int mask = chunks.length - 1;
@@ -142,6 +258,7 @@ final class OutboundQueue {
             size--;
         }
         pending = 0;
+        msgCount = 0;
         if (own != null) {
             pool.release(own);
             own = null;

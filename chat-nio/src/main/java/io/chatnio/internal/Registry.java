@@ -79,6 +79,11 @@ final class Registry implements ConnectionRegistry {
         }
     }
 
+    /** {@link #all()} without the thread check, for the loop's own sweeps. */
+    List<Connection> allUnchecked() {
+        return allView;
+    }
+
     /** {@link #size()} without the thread check, for stats snapshots. */
     int sizeUnchecked() {
         return all.size();

@@ -46,6 +46,8 @@ final class Writer implements MessageWriter {
     private int length;
     /** Fan-out only: the chunk later fan-outs continue in, with one reference held here; or {@code null}. */
     private Chunk arena;
+    /** Slow-consumer policy for this message, or null for the reactor's default. */
+    private io.chatnio.SlowConsumerPolicy policy;
     /** Whether {@link #end} has appended the trailer and header of the current fan-out. */
     private boolean sealed;
 
@@ -93,6 +95,7 @@ final class Writer implements MessageWriter {
     }
 
     private void start(Chunk first) {
+        policy = null;
         held[0] = first;
         heldCount = 1;
         firstStart = first.writeIndex;
@@ -216,6 +219,16 @@ final class Writer implements MessageWriter {
     }
 
     @Override
+    public MessageWriter onSlowConsumer(io.chatnio.SlowConsumerPolicy policy) {
+        loop.assertInLoop();
+        if (mode == IDLE) {
+            throw new IllegalStateException("no message in progress");
+        }
+        this.policy = java.util.Objects.requireNonNull(policy, "policy");
+        return this;
+    }
+
+    @Override
     public int length() {
         return length;
     }
@@ -249,7 +262,8 @@ final class Writer implements MessageWriter {
         seal();
         Conn conn = target;
         OutboundQueue q = conn.out;
-        if (conn.isClosedOnLoop()) {
+        io.chatnio.SlowConsumerPolicy p = policy != null ? policy : loop.defaultPolicy(false);
+        if (conn.isClosedOnLoop() || !loop.admit(conn, p)) {
             discard();
             return;
         }
@@ -265,7 +279,7 @@ final class Writer implements MessageWriter {
         mode = IDLE;
         target = null;
         sealed = false;
-        loop.queued(conn, 1);
+        loop.queued(conn, p);
     }
 
     @Override
@@ -281,8 +295,12 @@ final class Writer implements MessageWriter {
         if (conn.loop != loop || conn.isClosedOnLoop()) {
             return;
         }
+        io.chatnio.SlowConsumerPolicy p = policy != null ? policy : loop.defaultPolicy(true);
+        if (!loop.admit(conn, p)) {
+            return;
+        }
         appendTo(conn.out);
-        loop.queued(conn, 1);
+        loop.queued(conn, p);
     }
 
     /** Ends whatever message is in progress: a fan-out is finished, an unsent direct message dropped. */
