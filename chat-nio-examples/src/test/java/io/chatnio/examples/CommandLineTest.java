@@ -1,0 +1,70 @@
+package io.chatnio.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** Argument parsing of the subcommands, without starting anything. */
+class CommandLineTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void serverHelpDocumentsEveryOption() {
+        assertThat(run("server", "--help")).isZero();
+        assertThat(out.toString()).contains("--host", "--port", "--protocol", "--framing", "--max-frame",
+                "--idle-timeout", "--max-connections", "--help", "listening on", "NOT ENFORCED YET");
+    }
+
+    @Test
+    void clientHelpDocumentsEveryOption() {
+        assertThat(run("client", "--help")).isZero();
+        assertThat(out.toString()).contains("--host", "--port", "--grace", "--help");
+    }
+
+    @Test
+    void noSubcommandIsAUsageError() {
+        assertThat(run()).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing subcommand");
+    }
+
+    @Test
+    void serverOptionsAreParsedIntoSeedServerOptions() {
+        CommandLine cl = Main.commandLine();
+        CommandLine.ParseResult parsed = cl.parseArgs("server", "--host", "::1", "--port", "0", "--protocol", "ROOMS",
+                "--framing", "raw", "--max-frame", "1024", "--idle-timeout", "30", "--max-connections", "500");
+        ServerCommand server = parsed.subcommand().commandSpec().commandLine().getCommand();
+        assertThat(server.options()).isEqualTo(new SeedServer.Options("::1", 0, SeedServer.Protocol.ROOMS,
+                SeedServer.Framing.RAW, 1024, Duration.ofSeconds(30), 500));
+    }
+
+    @Test
+    void serverDefaults() {
+        CommandLine.ParseResult parsed = Main.commandLine().parseArgs("server");
+        ServerCommand server = parsed.subcommand().commandSpec().commandLine().getCommand();
+        assertThat(server.options()).isEqualTo(SeedServer.Options.defaults());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "server --port 65536", "server --port -1", "server --port x", "server --max-frame 0",
+        "server --idle-timeout -1", "server --max-connections -1", "server --framing xml",
+        "server --protocol irc", "server --bogus", "client --port 0", "client --grace -1", "client extra"})
+    void badArgumentsAreUsageErrors(String args) {
+        assertThat(run(args.split(" "))).isEqualTo(2);
+        assertThat(err.toString()).contains("Usage:");
+    }
+}
