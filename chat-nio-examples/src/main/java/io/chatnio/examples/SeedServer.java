@@ -3,6 +3,7 @@ package io.chatnio.examples;
 import io.chatnio.FrameCodec;
 import io.chatnio.FrameDecoder;
 import io.chatnio.Reactor;
+import io.chatnio.ReactorBuilder;
 import io.chatnio.Router;
 import io.chatnio.Routers;
 import java.io.IOException;
@@ -82,8 +83,9 @@ public final class SeedServer implements AutoCloseable {
      * @param protocol       what the server speaks
      * @param framing        inbound framing
      * @param maxFrame       largest inbound message in bytes (lines: excluding the line end; raw: largest read)
-     * @param idleTimeout    close connections idle that long; {@link Duration#ZERO} for never. Not enforced yet
-     * @param maxConnections most connections open at once; 0 for no limit. Not enforced yet
+     * @param idleTimeout    close connections that sent nothing for that long; {@link Duration#ZERO} for never
+     * @param maxConnections most connections open at once, 0 for no limit; an excess connection receives
+     *                       {@code ERR too many connections\n} and is closed
      */
     public record Options(String host, int port, Protocol protocol, Framing framing, int maxFrame,
                           Duration idleTimeout, int maxConnections) {
@@ -148,16 +150,23 @@ public final class SeedServer implements AutoCloseable {
      * @throws IOException if the address cannot be bound (the reactor is then closed again)
      */
     public static SeedServer start(Options options) throws IOException {
-        warnUnenforced(options);
-        Reactor reactor = Reactor.builder()
+        ReactorBuilder builder = Reactor.builder()
                 .codec(codec(options))
                 .router(router(options.protocol()))
-                .threadName("chat-nio-seed")
-                .start();
+                .threadName("chat-nio-seed");
+        if (!options.idleTimeout().isZero()) {
+            builder.idleTimeout(options.idleTimeout());
+        }
+        if (options.maxConnections() > 0) {
+            builder.maxConnections(options.maxConnections());
+        }
+        Reactor reactor = builder.start();
         try {
             InetSocketAddress bound = reactor.bind(new InetSocketAddress(options.host(), options.port()));
-            log.info("{} protocol, {} framing, messages up to {} bytes, on {}",
-                    options.protocol(), options.framing(), options.maxFrame(), bound);
+            log.info("{} protocol, {} framing, messages up to {} bytes, idle timeout {}, max connections {}, on {}",
+                    options.protocol(), options.framing(), options.maxFrame(),
+                    options.idleTimeout().isZero() ? "none" : options.idleTimeout().toMillis() + " ms",
+                    options.maxConnections() == 0 ? "unlimited" : options.maxConnections(), bound);
             return new SeedServer(reactor, bound);
         } catch (IOException | RuntimeException e) {
             reactor.close();
@@ -198,17 +207,6 @@ public final class SeedServer implements AutoCloseable {
             case LINES -> FrameCodec.lines(options.maxFrame());
             case RAW -> new RawInLinesOut(FrameCodec.raw(options.maxFrame()));
         };
-    }
-
-    private static void warnUnenforced(Options options) {
-        if (!options.idleTimeout().isZero()) {
-            log.warn("idle timeout {} s is not enforced yet: chat-nio has no idle timeout",
-                    options.idleTimeout().toSeconds());
-        }
-        if (options.maxConnections() > 0) {
-            log.warn("max connections {} is not enforced yet: chat-nio has no connection limit",
-                    options.maxConnections());
-        }
     }
 
     /**

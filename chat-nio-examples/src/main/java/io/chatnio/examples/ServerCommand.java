@@ -60,15 +60,13 @@ final class ServerCommand implements Callable<Integer> {
     int maxFrame;
 
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "0",
-            description = "Close connections idle this long, >= 0; 0 for never. "
-                    + "NOT ENFORCED YET (logged as a warning): chat-nio has no idle timeout. "
+            description = "Close connections that sent nothing for this long, >= 0; 0 for never. "
                     + "Default: ${DEFAULT-VALUE}.")
     long idleTimeoutSeconds;
 
     @Option(names = "--max-connections", paramLabel = "N", defaultValue = "0",
-            description = "Most connections open at once, >= 0; 0 for no limit. "
-                    + "NOT ENFORCED YET (logged as a warning): chat-nio has no connection limit. "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "Most connections open at once, >= 0; 0 for no limit. An excess connection "
+                    + "receives 'ERR too many connections' and is closed. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")

@@ -36,7 +36,8 @@ class ConcurrentClientsTest {
                 TestClient receiver = clients.get(i);
                 received.add(readers.submit(() -> {
                     for (int seq = 0; seq < MESSAGES; seq++) {
-                        receiver.expect(TestClient.delivered(sender.port(), "message " + seq + " from " + sender.port()));
+                        String message = "message " + seq + " from " + sender.port();
+                        receiver.expect(TestClient.delivered(sender.port(), message));
                     }
                     return null;
                 }));

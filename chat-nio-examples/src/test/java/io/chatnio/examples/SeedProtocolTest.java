@@ -153,7 +153,8 @@ class SeedProtocolTest {
              TestClient a = TestClient.register(server.address(), "");
              TestClient b = TestClient.register(server.address(), "")) {
             a.send("127.0.0.1:" + b.port() + ":hi\n");
-            assertThat(b.readLine()).isEqualTo((a.port() + new String(TestClient.SAYS, UTF_8) + "hi\n").getBytes(UTF_8));
+            String says = new String(TestClient.SAYS, UTF_8);
+            assertThat(b.readLine()).isEqualTo((a.port() + says + "hi\n").getBytes(UTF_8));
             assertThat(b.readLine()).isEqualTo(" \n".getBytes(UTF_8));
         }
     }
@@ -214,6 +215,32 @@ class SeedProtocolTest {
             b.expect(TestClient.delivered(a.port(), "hi: all"));
             b.send("/leave lobby\n#lobby:bye\n");
             a.expect(TestClient.delivered(b.port(), "bye"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Framing.class)
+    void aConnectionOverMaxConnectionsGetsAnErrorLineAndIsClosed(Framing framing) throws IOException {
+        SeedServer.Options options = SeedServer.Options.defaults().withPort(0).withFraming(framing)
+                .withMaxConnections(2);
+        try (SeedServer server = SeedServer.start(options);
+             TestClient a = TestClient.register(server.address(), end(framing));
+             TestClient b = TestClient.register(server.address(), end(framing));
+             TestClient c = TestClient.connect(server.address())) {
+            c.expect("ERR too many connections\n".getBytes(UTF_8));
+            assertThat(c.closedByServer()).isTrue();
+            a.send("127.0.0.1:" + b.port() + ":the others stay" + end(framing));
+            b.expect(TestClient.delivered(a.port(), "the others stay"));
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsClosed() throws IOException {
+        SeedServer.Options options = SeedServer.Options.defaults().withPort(0)
+                .withIdleTimeout(java.time.Duration.ofMillis(200));
+        try (SeedServer server = SeedServer.start(options);
+             TestClient a = TestClient.register(server.address(), "\n")) {
+            assertThat(a.closedByServer()).isTrue(); // within the 10 s read timeout
         }
     }
 

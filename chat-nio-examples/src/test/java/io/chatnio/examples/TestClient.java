@@ -57,7 +57,10 @@ final class TestClient implements AutoCloseable {
         return c;
     }
 
-    /** This client's address as the server sees it, in the protocol's form: {@code 127.0.0.1:PORT}, {@code [::1]:PORT}. */
+    /**
+     * This client's address as the server sees it, written as the protocol addresses it: {@code 127.0.0.1:PORT}
+     * or {@code [0:0:0:0:0:0:0:1]:PORT}.
+     */
     String address() {
         InetAddress ip = socket.getLocalAddress();
         String literal = ip.getHostAddress();
