@@ -201,7 +201,8 @@ final class BlockingSeedServer implements SeedServer {
                     if (target == null) {
                         send(SeedProtocol.OFFLINE_BYTES, SeedProtocol.OFFLINE_BYTES.length);
                     } else {
-                        target.send(scratch, compose(buffer, line));
+                        int length = compose(buffer, line); // may replace scratch
+                        target.send(scratch, length);
                     }
                 }
                 case ROOM -> {

@@ -1,0 +1,42 @@
+package io.chatnio.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Param;
+
+/**
+ * 1:1 forwarding: {@code pairs} senders each send {@code IP:PORT:<payload>} to their own receiver;
+ * score = messages delivered per second, summed over all pairs. See {@link SeedBenchmark} for the shared
+ * configuration and {@link LoadDriver#forwarding} for the load.
+ *
+ * <p>Run:
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark
+ * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark -p impl=netty,blocking -p pairs=100 -p payload=64
+ * </pre>
+ *
+ * <p>Threading: JMH's benchmark thread only (see {@link SeedBenchmark}).
+ */
+public class ForwardingBenchmark extends SeedBenchmark {
+
+    /** Sender/receiver pairs; the server holds twice as many connections. */
+    @Param({"1", "100", "1000"})
+    public int pairs;
+
+    /** MESSAGE bytes per line. */
+    @Param({"64", "1024"})
+    public int payload;
+
+    @Override
+    protected LoadDriver startDriver(InetSocketAddress server) throws IOException {
+        return LoadDriver.forwarding(server, pairs, payload, window, SETUP_TIMEOUT_NANOS);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long deliver() {
+        return awaitBatch();
+    }
+}

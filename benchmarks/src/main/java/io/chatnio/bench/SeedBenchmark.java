@@ -1,0 +1,111 @@
+package io.chatnio.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The configuration every seed benchmark shares: throughput in messages delivered per second, one fork,
+ * five 2 s warm-up and five 2 s measurement iterations, one benchmark thread. A server and a
+ * {@link LoadDriver} start once per trial on 127.0.0.1; the driver keeps the server loaded with its
+ * window of messages in flight all the time, and each benchmark invocation waits for the next
+ * {@link #BATCH} deliveries, so the score is the delivery rate the server sustains.
+ *
+ * <p>Build and run (all of them; takes long, narrow it down with {@code -p}):
+ * <pre>
+ * mvn -B package -pl benchmarks -am -DskipTests
+ * java -jar benchmarks/target/benchmarks.jar 'io.chatnio.bench.*Benchmark'
+ * </pre>
+ * {@code impl=chatnio} is left out of the defaults until {@link ChatNioSeedServer} exists; add
+ * {@code -p impl=chatnio,netty,...} then. Each class's javadoc gives its own command.
+ *
+ * <p>Threading: JMH calls the setup, teardown and benchmark methods on its one benchmark thread; the
+ * server and the driver run on their own threads (a Netty server and the driver take one core each on
+ * the 2-core reference machine; the benchmark thread is parked).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {
+        "-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=2g",
+        "-Dio.netty.leakDetection.level=disabled",
+        "-Dio.netty.tryReflectionSetAccessible=true",
+        "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED"})
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Threads(1)
+public abstract class SeedBenchmark {
+
+    /** Messages each invocation waits for; the {@link OperationsPerInvocation} of every benchmark. */
+    static final int BATCH = 10_000;
+
+    /** A batch not delivered within this is a stall: the benchmark fails instead of hanging. */
+    private static final long BATCH_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+    static final long SETUP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    /** The server implementation, by {@link SeedServer#start} name. */
+    @Param({"netty", "netty-epoll", "blocking"})
+    public String impl;
+
+    /** Messages in flight per sender (forwarding) or per room (fan-out). */
+    @Param({"32"})
+    public int window;
+
+    private SeedServer server;
+    private LoadDriver driver;
+    private long target;
+
+    /** Connects the scenario's driver to {@code server}; returns once load is flowing. */
+    protected abstract LoadDriver startDriver(InetSocketAddress server) throws IOException;
+
+    @Setup(Level.Trial)
+    public void startServerAndDriver() throws IOException {
+        server = SeedServer.start(impl, new InetSocketAddress("127.0.0.1", 0));
+        try {
+            driver = startDriver(server.address());
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    /** Deliveries between iterations (while JMH is not timing) are not counted. */
+    @Setup(Level.Iteration)
+    public void startCountingFromNow() {
+        target = driver.delivered();
+    }
+
+    @TearDown(Level.Trial)
+    public void stopDriverAndServer() {
+        try {
+            driver.close();
+        } finally {
+            server.close();
+        }
+    }
+
+    /** Waits until {@link #BATCH} more messages than the previous invocation's target are delivered. */
+    protected final long awaitBatch() {
+        target += BATCH;
+        if (!driver.awaitDelivered(target, BATCH_TIMEOUT_NANOS)) {
+            throw new IllegalStateException(driver + " on " + impl + " stalled at " + driver.delivered()
+                    + " delivered, waiting for " + target);
+        }
+        return target;
+    }
+}
