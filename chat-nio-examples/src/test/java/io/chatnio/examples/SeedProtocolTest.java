@@ -148,6 +148,24 @@ class SeedProtocolTest {
     }
 
     @Test
+    void ipv4IsParsedAsANumberAndMayBeWrittenAsMappedIpv6() throws IOException {
+        try (SeedServer server = start(Framing.LINES);
+             TestClient a = TestClient.register(server.address(), "\n");
+             TestClient b = TestClient.register(server.address(), "\n")) {
+            a.send("127.000.0.01:" + b.port() + ":leading zeros\n");
+            b.expect(TestClient.delivered(a.port(), "leading zeros"));
+            a.send("[::ffff:127.0.0.1]:" + b.port() + ":mapped\n");
+            b.expect(TestClient.delivered(a.port(), "mapped"));
+            a.send("127.0.0.1:0" + b.port() + ":port with a leading zero\n");
+            if (b.port() < 10000) {
+                b.expect(TestClient.delivered(a.port(), "port with a leading zero"));
+            } else {
+                a.expect("ERR bad port\n".getBytes(UTF_8)); // more than 5 digits
+            }
+        }
+    }
+
+    @Test
     void rawKeepsEveryByteOfTheReadIncludingANewline() throws IOException {
         try (SeedServer server = start(Framing.RAW);
              TestClient a = TestClient.register(server.address(), "");
