@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> {@link #start} may be called from any thread and returns once the server is accepting.
  * The routing runs on the reactor's one loop thread. {@link #address()}, {@link #reactor()} and
- * {@link #close()} may be called from any thread, except that {@link #close()} must not be called from the
- * loop thread (it waits for the loop to end).
+ * {@link #close()} may be called from any thread; off the loop thread {@link #close()} waits for the loop to
+ * end, on it (from a handler) it only starts the shutdown.
  */
 public final class SeedServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SeedServer.class);
@@ -185,8 +185,8 @@ public final class SeedServer implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown: stops accepting, writes what is queued (up to the reactor's close timeout), closes
-     * every connection and waits for the loop to end. Idempotent. Any thread but the loop thread.
+     * Graceful shutdown: stops accepting, writes what is queued (up to the reactor's close timeout of 5 s),
+     * closes every connection and, off the loop thread, waits for the loop to end. Idempotent. Any thread.
      */
     @Override
     public void close() {

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The shaded jar run as real processes: {@code server --port 0}, then the {@code client} subcommand with its
  * stdin piped, and a socket of this test as the other party. Runs after {@code package} (failsafe). Every wait
  * is bounded; the processes started here are destroyed by their handles.
+ *
+ * <p>Threads: the JUnit thread drives the processes and the target socket; one daemon thread per process
+ * reads its stdout ({@link Lines}).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class JarProcessIT {

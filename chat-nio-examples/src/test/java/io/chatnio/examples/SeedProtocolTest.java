@@ -20,6 +20,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The seed protocol end to end over loopback, byte for byte. Cases taking a {@link Framing} run against both
  * framings with the same expected bytes: lines-framed clients end each message with "\n", raw clients send one
  * unterminated message per write and wait for its reply before the next write.
+ *
+ * <p>Threads: each test runs on the JUnit thread, which drives blocking {@link TestClient}s; every server routes
+ * on its own reactor loop thread.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SeedProtocolTest {
