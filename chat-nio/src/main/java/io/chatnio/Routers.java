@@ -167,12 +167,14 @@ public final class Routers {
     }
 
     private static java.net.InetAddress parseIpv6(ByteBuffer m, int from, int to) {
+        // Only hex digits, ':' and '.' (IPv4-mapped forms): the JDK parses such text as a literal and never
+        // asks a resolver, which would block the loop. Scoped addresses (fe80::1%eth0) are not accepted.
         String literal = ascii(m, from, to);
-        if (literal.indexOf(':') < 0 || !literal.matches("[0-9A-Fa-f:.%a-zA-Z]+")) {
+        if (literal.indexOf(':') < 0 || !literal.matches("[0-9A-Fa-f:.]+")) {
             throw new IllegalArgumentException("bad address");
         }
         try {
-            return java.net.InetAddress.getByName(literal); // a literal: no name lookup
+            return java.net.InetAddress.getByName(literal);
         } catch (java.net.UnknownHostException e) {
             throw new IllegalArgumentException("bad address");
         }
