@@ -594,16 +594,28 @@ public final class LoadDriver implements AutoCloseable {
                 byte b = buf.get(i);
                 observed[verified + i] = b;
                 if (b != expected[verified + i]) {
-                    int seen = verified + i + 1;
-                    String got = new String(observed, 0, seen, UTF_8);
                     throw new IOException("receiver " + address + " expected \"" + new String(expected, UTF_8)
-                            + "\" but got \"" + got + "\"…");
+                            + "\" but got \"" + received(buf, i, n) + "\"");
                 }
             }
             verified += count;
             if (verified == expected.length) {
                 firstDelivered = Arrays.copyOfRange(observed, confirmationLength, expected.length);
             }
+        }
+
+        /** What was received up to a mismatch at {@code buf[at]}, and the rest of that line (capped). */
+        private String received(ByteBuffer buf, int at, int n) {
+            int end = at;
+            int cap = Math.min(n, at + 256);
+            while (end < cap && buf.get(end) != '\n') {
+                end++;
+            }
+            int from = verified + at; // observed[verified + k] holds buf[k] for every k < at
+            int length = end - at + (end < n ? 1 : 0);
+            byte[] got = Arrays.copyOf(observed, from + length);
+            buf.get(at, got, from, length);
+            return new String(got, UTF_8);
         }
     }
 

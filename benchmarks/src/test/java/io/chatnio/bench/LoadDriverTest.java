@@ -2,9 +2,17 @@ package io.chatnio.bench;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -67,10 +75,47 @@ class LoadDriverTest {
     }
 
     @Test
-    void awaitDeliveredTimesOutWithoutLoad() throws Exception {
+    void awaitDeliveredReturnsFalseAtTheDeadline() throws Exception {
         try (SeedServer server = TestServers.startOnLoopback("netty");
              LoadDriver driver = LoadDriver.forwarding(server.address(), 1, 8, 1, TIMEOUT)) {
             assertThat(driver.awaitDelivered(Long.MAX_VALUE, TimeUnit.MILLISECONDS.toNanos(50))).isFalse();
+        }
+    }
+
+    @Test
+    void failsOnBytesThatAreNotTheExpectedLine() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread fake = new Thread(() -> answerEveryConnectionWith(server, "1 账户对您说:wrong \n"), "fake-server");
+            fake.setDaemon(true);
+            fake.start();
+            assertThatThrownBy(() -> LoadDriver.forwarding((InetSocketAddress) server.getLocalSocketAddress(), 1, 8, 1,
+                    TIMEOUT))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("not ready")
+                    .cause().hasMessageContaining("but got \"1 账户对您说:wrong \n\"");
+        }
+    }
+
+    /** A broken server: whatever a client sends, it answers with {@code reply} once. */
+    private static void answerEveryConnectionWith(ServerSocket server, String reply) {
+        List<Socket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) { // the one pair: a receiver and a sender
+                Socket s = server.accept();
+                open.add(s);
+                s.getOutputStream().write(reply.getBytes(UTF_8));
+            }
+            server.accept(); // until the test closes the server socket
+        } catch (IOException closed) {
+            // test over
+        } finally {
+            for (Socket s : open) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
         }
     }
 

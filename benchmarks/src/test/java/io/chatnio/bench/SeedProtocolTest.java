@@ -46,6 +46,8 @@ class SeedProtocolTest {
             assertThat(a.readLine()).isEqualTo(b.port() + SAYS + "中文 ok \n");
             a.send(a.address() + ":\n");
             assertThat(a.readLine()).isEqualTo(a.port() + SAYS + " \n");
+            a.send("[::ffff:127.0.0.1]:" + b.port() + ":mapped\n");
+            assertThat(b.readLine()).isEqualTo(a.port() + SAYS + "mapped \n");
         }
     }
 
