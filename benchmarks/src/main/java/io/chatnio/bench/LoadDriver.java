@@ -391,15 +391,15 @@ public final class LoadDriver implements AutoCloseable {
         long first = r.delivered;
         r.delivered = first + count;
         deliveredByDriver += count;
+        Sender s = fanout ? senders[0] : senders[r.index];
+        if (r.delivered > s.messagesWritten()) {
+            throw new IOException("receiver " + r.address + " got " + r.delivered + " lines but sender " + s.port
+                    + " wrote only " + s.messagesWritten() + " messages");
+        }
         if (!fanout) {
-            Sender s = senders[r.index];
             s.credit = r.delivered + window;
             markDirty(s);
             return;
-        }
-        Sender s = senders[0];
-        if (r.delivered > s.credit) {
-            throw new IOException("member " + r.address + " got more lines than were sent");
         }
         for (long m = first; m < r.delivered; m++) {
             pending[(int) (m % window)]--;
@@ -639,6 +639,10 @@ public final class LoadDriver implements AutoCloseable {
                 block.put(line);
             }
             this.view = block.duplicate();
+        }
+
+        long messagesWritten() {
+            return bytesSent / lineLength;
         }
 
         /** Writes every credited byte not yet written, in one write. */
