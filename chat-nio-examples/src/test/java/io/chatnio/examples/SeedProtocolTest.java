@@ -111,6 +111,9 @@ class SeedProtocolTest {
             localhost:9999:x        | bad address
             :9999:x                 | bad address
             []:9999:x               | bad address
+            [localhost]:9999:x      | bad address
+            [zz::1]:9999:x          | bad address
+            [fe80::1%lo]:9999:x     | bad address
             """)
     void malformedAddressingGetsOneErrorLineAndTheConnectionStaysOpen(String input, String reason) throws IOException {
         for (Framing framing : Framing.values()) {
