@@ -167,10 +167,11 @@ public final class Routers {
     }
 
     private static java.net.InetAddress parseIpv6(ByteBuffer m, int from, int to) {
-        // Only hex digits, ':' and '.' (IPv4-mapped forms): the JDK parses such text as a literal and never
-        // asks a resolver, which would block the loop. Scoped addresses (fe80::1%eth0) are not accepted.
+        // A hex digit or ':' first, a ':' somewhere, then only hex digits, ':' and '.' (IPv4-mapped forms): the
+        // JDK parses such text as a literal and never asks a resolver, which would block the loop. Scoped
+        // addresses (fe80::1%eth0) are not accepted.
         String literal = ascii(m, from, to);
-        if (literal.indexOf(':') < 0 || !literal.matches("[0-9A-Fa-f:.]+")) {
+        if (literal.indexOf(':') < 0 || !literal.matches("[0-9A-Fa-f:][0-9A-Fa-f:.]*")) {
             throw new IllegalArgumentException("bad address");
         }
         try {
