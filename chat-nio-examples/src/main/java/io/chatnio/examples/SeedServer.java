@@ -150,6 +150,15 @@ public final class SeedServer implements AutoCloseable {
      * @throws IOException if the address cannot be bound (the reactor is then closed again)
      */
     public static SeedServer start(Options options) throws IOException {
+        return start(options, builder -> { });
+    }
+
+    /**
+     * {@link #start(Options)}, with further reactor settings (rate limits, heartbeat, slow-consumer policies,
+     * watermarks, JMX) applied by {@code tuning} after the options'.
+     */
+    public static SeedServer start(Options options, java.util.function.Consumer<ReactorBuilder> tuning)
+            throws IOException {
         ReactorBuilder builder = Reactor.builder()
                 .codec(codec(options))
                 .router(router(options.protocol()))
@@ -160,6 +169,7 @@ public final class SeedServer implements AutoCloseable {
         if (options.maxConnections() > 0) {
             builder.maxConnections(options.maxConnections());
         }
+        tuning.accept(builder);
         Reactor reactor = builder.start();
         try {
             InetSocketAddress bound = reactor.bind(new InetSocketAddress(options.host(), options.port()));

@@ -1,12 +1,19 @@
 package io.chatnio.examples;
 
+import io.chatnio.RateLimit;
+import io.chatnio.Reactor;
+import io.chatnio.ReactorBuilder;
 import io.chatnio.ReactorException;
+import io.chatnio.ReactorStats;
+import io.chatnio.SlowConsumerPolicy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -69,15 +76,62 @@ final class ServerCommand implements Callable<Integer> {
                     + "receives 'ERR too many connections' and is closed. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 
+    @Option(names = "--max-connections-per-ip", paramLabel = "N", defaultValue = "0",
+            description = "Most connections open at once from one IP address, >= 0; 0 for no limit. An excess "
+                    + "connection receives 'ERR too many connections' and is closed. Default: ${DEFAULT-VALUE}.")
+    int maxConnectionsPerIp;
+
+    @Option(names = "--rate-limit", paramLabel = "MSGS_PER_SEC", defaultValue = "0",
+            description = "Most messages per second from one connection (a token bucket), >= 0; 0 for no "
+                    + "limit. Default: ${DEFAULT-VALUE}.")
+    double rateLimit;
+
+    @Option(names = "--rate-burst", paramLabel = "N", defaultValue = "0",
+            description = "Messages a connection may send at once above the rate, >= 0; 0 for one second's "
+                    + "worth. Default: ${DEFAULT-VALUE}.")
+    int rateBurst;
+
+    @Option(names = "--rate-action", paramLabel = "ACTION", defaultValue = "SLOW_DOWN",
+            description = "What a connection over its rate gets: SLOW_DOWN (stop reading until a token is due; "
+                    + "nothing is lost) or DISCONNECT (one 'ERR rate limit exceeded' line, then closed). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    RateLimit.Action rateAction;
+
+    @Option(names = "--heartbeat", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Send a 'PING' line to a connection silent for this long, >= 0; 0 for no heartbeat. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    long heartbeatSeconds;
+
+    @Option(names = "--heartbeat-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Close a connection that sends nothing within this long after a PING, > 0. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    long heartbeatTimeoutSeconds;
+
+    @Option(names = "--slow-consumer", paramLabel = "POLICY", defaultValue = "PAUSE_SENDER",
+            description = "What happens to a direct message for a recipient with more than 256 KiB queued: "
+                    + "PAUSE_SENDER (stop reading from the sender until the recipient drains; nothing lost), "
+                    + "DISCONNECT (close the recipient), DROP_NEWEST, DROP_OLDEST. Default: ${DEFAULT-VALUE}.")
+    SlowConsumerPolicy slowConsumer;
+
+    @Option(names = "--slow-consumer-fanout", paramLabel = "POLICY", defaultValue = "DISCONNECT",
+            description = "The same for room messages (--protocol rooms). Default: ${DEFAULT-VALUE}.")
+    SlowConsumerPolicy slowConsumerFanout;
+
+    @Option(names = "--stats-interval", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Log the server's counters every this many seconds, >= 0; 0 for never. The counters "
+                    + "are also published over JMX as io.chatnio:type=Reactor. Default: ${DEFAULT-VALUE}.")
+    long statsIntervalSeconds;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
     @Override
     public Integer call() throws InterruptedException {
         SeedServer.Options options = options();
+        Consumer<ReactorBuilder> tuning = tuning();
         SeedServer server;
         try {
-            server = SeedServer.start(options);
+            server = SeedServer.start(options, tuning);
         } catch (IOException | RuntimeException e) {
             log.error("cannot listen on {}:{}: {}", host, port, e.toString());
             return 1;
@@ -87,6 +141,9 @@ final class ServerCommand implements Callable<Integer> {
             server.close();
             log.info("stopped");
         }, "chat-nio-shutdown"));
+        if (statsIntervalSeconds > 0) {
+            logStatsEvery(server.reactor(), statsIntervalSeconds);
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.println("listening on " + hostAndPort(server.address()));
         out.flush();
@@ -107,6 +164,47 @@ final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ParameterException(spec.commandLine(), "Invalid option: " + e.getMessage());
         }
+    }
+
+    /** The reactor settings beyond {@link SeedServer.Options}, validated; a bad value is a usage error. */
+    Consumer<ReactorBuilder> tuning() {
+        if (maxConnectionsPerIp < 0 || rateLimit < 0 || rateBurst < 0 || heartbeatSeconds < 0
+                || heartbeatTimeoutSeconds <= 0 || statsIntervalSeconds < 0) {
+            throw new ParameterException(spec.commandLine(), "Invalid option: limits, rates, intervals must not "
+                    + "be negative, and --heartbeat-timeout must be positive");
+        }
+        return builder -> {
+            builder.jmx(true).slowConsumerPolicy(slowConsumer, slowConsumerFanout);
+            if (maxConnectionsPerIp > 0) {
+                builder.maxConnectionsPerIp(maxConnectionsPerIp);
+            }
+            if (rateLimit > 0) {
+                int burst = rateBurst > 0 ? rateBurst : (int) Math.max(1, Math.ceil(rateLimit));
+                builder.rateLimit(new RateLimit(rateLimit, burst, rateAction));
+            }
+            if (heartbeatSeconds > 0) {
+                builder.heartbeat(Duration.ofSeconds(heartbeatSeconds), Duration.ofSeconds(heartbeatTimeoutSeconds),
+                        "PING".getBytes(StandardCharsets.US_ASCII));
+            }
+        };
+    }
+
+    /** Logs the counters every {@code seconds}, on the loop thread, until the reactor closes. */
+    private static void logStatsEvery(Reactor reactor, long seconds) {
+        reactor.schedule(seconds, TimeUnit.SECONDS, new Runnable() {
+            @Override
+            public void run() {
+                ReactorStats s = reactor.stats();
+                log.info("stats: connections {} open / {} total / {} refused; messages {} in / {} out / {} dropped; "
+                                + "bytes {} in / {} out; closes: {} slow, {} idle, {} bad input; "
+                                + "loop {} passes, longest {} us; queued {} bytes",
+                        s.connectionsOpen(), s.connectionsTotal(), s.connectionsRejected(), s.messagesIn(),
+                        s.messagesOut(), s.messagesDropped(), s.bytesIn(), s.bytesOut(), s.slowConsumerCloses(),
+                        s.idleCloses(), s.protocolErrors(), s.loopPasses(), s.longestPassNanos() / 1000,
+                        s.pendingOutboundBytes());
+                reactor.schedule(seconds, TimeUnit.SECONDS, this);
+            }
+        });
     }
 
     /** {@code 127.0.0.1:9999}, or {@code [::1]:9999} for IPv6. */

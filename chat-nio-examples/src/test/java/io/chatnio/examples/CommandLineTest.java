@@ -27,7 +27,9 @@ class CommandLineTest {
         assertThat(run("server", "--help")).isZero();
         String help = out.toString().replaceAll("\\s+", " "); // undo the wrapping
         assertThat(help).contains("--host", "--port", "--protocol", "--framing", "--max-frame", "--idle-timeout",
-                "--max-connections", "--help", "listening on", "ERR too many connections");
+                "--max-connections", "--max-connections-per-ip", "--rate-limit", "--rate-burst", "--rate-action",
+                "--heartbeat", "--heartbeat-timeout", "--slow-consumer", "--slow-consumer-fanout", "--stats-interval",
+                "--help", "listening on", "ERR too many connections");
     }
 
     @Test
@@ -53,6 +55,23 @@ class CommandLineTest {
     }
 
     @Test
+    void flowControlOptionsReachTheReactor() {
+        CommandLine.ParseResult parsed = Main.commandLine().parseArgs("server", "--max-connections-per-ip", "3",
+                "--rate-limit", "100", "--rate-burst", "20", "--rate-action", "DISCONNECT", "--heartbeat", "5",
+                "--heartbeat-timeout", "7", "--slow-consumer", "DROP_OLDEST", "--slow-consumer-fanout", "DROP_NEWEST");
+        ServerCommand server = parsed.subcommand().commandSpec().commandLine().getCommand();
+        io.chatnio.ReactorBuilder builder = io.chatnio.Reactor.builder();
+        server.tuning().accept(builder);
+        assertThat(builder.maxConnectionsPerIp()).isEqualTo(3);
+        assertThat(builder.rateLimit()).isEqualTo(new io.chatnio.RateLimit(100, 20, io.chatnio.RateLimit.Action.DISCONNECT));
+        assertThat(builder.heartbeatInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(builder.heartbeatTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(builder.directPolicy()).isEqualTo(io.chatnio.SlowConsumerPolicy.DROP_OLDEST);
+        assertThat(builder.fanoutPolicy()).isEqualTo(io.chatnio.SlowConsumerPolicy.DROP_NEWEST);
+        assertThat(builder.jmx()).isTrue();
+    }
+
+    @Test
     void serverDefaults() {
         CommandLine.ParseResult parsed = Main.commandLine().parseArgs("server");
         ServerCommand server = parsed.subcommand().commandSpec().commandLine().getCommand();
@@ -63,6 +82,7 @@ class CommandLineTest {
     @ValueSource(strings = {
         "server --port 65536", "server --port -1", "server --port x", "server --max-frame 0",
         "server --idle-timeout -1", "server --max-connections -1", "server --framing xml",
+        "server --rate-limit -1", "server --heartbeat-timeout 0", "server --slow-consumer never",
         "server --protocol irc", "server --bogus", "client --port 0", "client --grace -1", "client extra"})
     void badArgumentsAreUsageErrors(String args) {
         assertThat(run(args.split(" "))).isEqualTo(2);
