@@ -288,10 +288,16 @@ final class NettySeedServer implements SeedServer {
             }
         }
 
+        /**
+         * Flushes every target this read batch wrote to. Deliberately not {@code super}: with auto-read
+         * off, ByteToMessageDecoder calls {@code ctx.read()} after a batch that decoded no message (this
+         * decoder never emits one, it routes in place), which would undo the back-pressure pause.
+         */
         @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        public void channelReadComplete(ChannelHandlerContext ctx) {
             router.flushDirty();
-            super.channelReadComplete(ctx);
+            discardSomeReadBytes();
+            ctx.fireChannelReadComplete();
         }
 
         @Override
