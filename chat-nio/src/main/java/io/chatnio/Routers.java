@@ -219,8 +219,8 @@ public final class Routers {
     /**
      * Rooms: {@code /join ROOM} and {@code /leave ROOM} change the sender's membership (no reply);
      * {@code #ROOM:MESSAGE} delivers MESSAGE, wrapped by {@code envelope}, to every member of ROOM except the
-     * sender, encoded once. Members leave every room when they disconnect. Any other message gets
-     * {@code errorPrefix} and a reason back.
+     * sender, encoded once. Members leave every room when they disconnect. An empty room name, or any other
+     * message, gets {@code errorPrefix} and a reason back.
      */
     public static Router rooms(Envelope envelope, String errorPrefix) {
         byte[] error = errorPrefix.getBytes(StandardCharsets.UTF_8);
@@ -231,6 +231,10 @@ public final class Routers {
                 int sep = indexOf(message, start + 1, (byte) ':');
                 if (sep < 0) {
                     sender.message().put(error).putUtf8("expected #ROOM:MESSAGE").send();
+                    return;
+                }
+                if (sep == start + 1) {
+                    sender.message().put(error).putUtf8("expected a room name").send();
                     return;
                 }
                 String room = utf8(message, start + 1, sep);
@@ -247,10 +251,16 @@ public final class Routers {
                         out.sendTo(c);
                     }
                 }
-            } else if (startsWith(message, "/join ")) {
-                registry.join(sender, utf8(message, start + 6, limit).trim());
-            } else if (startsWith(message, "/leave ")) {
-                registry.leave(sender, utf8(message, start + 7, limit).trim());
+            } else if (startsWith(message, "/join ") || startsWith(message, "/leave ")) {
+                boolean join = message.get(start + 1) == 'j';
+                String room = utf8(message, start + (join ? 6 : 7), limit).trim();
+                if (room.isEmpty()) {
+                    sender.message().put(error).putUtf8("expected a room name").send();
+                } else if (join) {
+                    registry.join(sender, room);
+                } else {
+                    registry.leave(sender, room);
+                }
             } else {
                 sender.message().put(error).putUtf8("expected /join ROOM, /leave ROOM or #ROOM:MESSAGE").send();
             }

@@ -1,30 +1,66 @@
 package io.chatnio.bench;
 
+import io.chatnio.FrameCodec;
+import io.chatnio.Reactor;
+import io.chatnio.Router;
+import io.chatnio.Routers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 
 /**
- * The seed protocol served by the chat-nio library itself.
+ * The seed protocol served by the chat-nio library itself, with its built-in strategies: direct messages
+ * by remote address ({@link Routers#byAddress()}) and rooms ({@link Routers#rooms}) on the same connections,
+ * as {@link SeedProtocol} documents. Line framing, 64 KiB lines, default watermarks (128/256 KiB) and
+ * slow-consumer policies (pause the sender for 1:1, disconnect for fan-out).
  *
- * <p>Pending: the library API is still being written; until it is, {@link #start} throws
- * {@link UnsupportedOperationException} and the benchmarks' default parameters and the tests leave
- * {@code "chatnio"} out. Whoever fills this in must implement the protocol exactly as
- * {@link SeedProtocol} documents it (including rooms), because the load driver verifies delivered bytes.
+ * <p>Threading: {@link #start}, {@link #address()} and {@link #close()} may be called from any thread; all
+ * I/O and routing runs on the reactor's one loop thread.
  */
 final class ChatNioSeedServer implements SeedServer {
+    private static final byte[] SAYS = SeedProtocol.DELIVERY_INFIX.getBytes(StandardCharsets.UTF_8);
 
-    private ChatNioSeedServer() {
+    private final Reactor reactor;
+    private final InetSocketAddress address;
+
+    private ChatNioSeedServer(Reactor reactor, InetSocketAddress address) {
+        this.reactor = reactor;
+        this.address = address;
     }
 
     static ChatNioSeedServer start(InetSocketAddress bind) {
-        throw new UnsupportedOperationException("pending");
+        // "<senderPort> 账户对您说:<MESSAGE> " — the line codec appends the "\n"
+        Routers.Envelope says = (sender, body, out) ->
+                out.putDecimal(sender.remoteAddress().getPort()).put(SAYS).put(body).put((byte) ' ');
+        String offline = SeedProtocol.OFFLINE_LINE.substring(0, SeedProtocol.OFFLINE_LINE.length() - 1);
+        Router direct = Routers.direct(Routers.byAddress(), says, offline, "ERR ");
+        Router rooms = Routers.rooms(says, "ERR ");
+        Router seed = (sender, message, registry) -> {
+            byte first = message.hasRemaining() ? message.get(message.position()) : 0;
+            (first == '#' || first == '/' ? rooms : direct).route(sender, message, registry);
+        };
+        Reactor reactor = Reactor.builder()
+                .codec(FrameCodec.lines(SeedProtocol.MAX_LINE_LENGTH))
+                .router(seed)
+                .threadName("chat-nio-bench")
+                .daemon(true)
+                .start();
+        try {
+            return new ChatNioSeedServer(reactor, reactor.bind(bind));
+        } catch (IOException e) {
+            reactor.close();
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
     public InetSocketAddress address() {
-        throw new UnsupportedOperationException("pending");
+        return address;
     }
 
     @Override
     public void close() {
+        reactor.close();
     }
 }
