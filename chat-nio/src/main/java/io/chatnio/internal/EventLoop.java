@@ -75,6 +75,14 @@ public final class EventLoop implements Reactor {
     /** Buffers per gathering write (below the usual IOV_MAX of 1024; larger arrays bring no gain). */
     private static final int IOV_LENGTH = 64;
     private static final AtomicInteger THREAD_COUNT = new AtomicInteger();
+    /**
+     * Most queue entries of one connection that reference shared fan-out chunks; later fan-outs to it are
+     * copied into its own chunks instead. A shared chunk stays alive while any queue references it, so a
+     * backlogged recipient could otherwise pin a whole chunk per small message it has not yet received;
+     * with this cap it pins at most 16 chunks (256 KiB at the default chunk size). A recipient that keeps up
+     * has at most a few shared entries queued and never pays for the copy.
+     */
+    static final int MAX_SHARED_ENTRIES = 16;
 
     // ---- configuration (immutable)
     private final Handler handler;

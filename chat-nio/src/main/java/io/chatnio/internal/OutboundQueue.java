@@ -22,6 +22,10 @@ final class OutboundQueue {
     private Chunk[] chunks = new Chunk[INITIAL];
     private int[] starts = new int[INITIAL];
     private int[] ends = new int[INITIAL];
+    /** Whether each entry references a fan-out chunk shared with other queues. */
+    private boolean[] shared = new boolean[INITIAL];
+    /** Live entries with {@code shared} set: each may pin a whole chunk that other queues are done with. */
+    private int sharedEntries;
     /** Index of the oldest entry. */
     private int head;
     /** Number of live entries. */
@@ -49,8 +53,22 @@ final class OutboundQueue {
         return size == 0;
     }
 
-    /** Appends {@code chunk[start, end)}, taking a reference unless it extends the last entry. */
+    /** Live entries that reference fan-out chunks; see {@link EventLoop#MAX_SHARED_ENTRIES}. */
+    int sharedEntries() {
+        return sharedEntries;
+    }
+
+    /** Appends {@code chunk[start, end)} of a chunk of this queue's own. */
     void append(Chunk chunk, int start, int end) {
+        append(chunk, start, end, false);
+    }
+
+    /**
+     * Appends {@code chunk[start, end)}, taking a reference unless it extends the last entry.
+     *
+     * @param isShared whether the chunk holds a fan-out encoding referenced by other queues too
+     */
+    void append(Chunk chunk, int start, int end, boolean isShared) {
         if (end <= start) {
             return;
         }
@@ -58,7 +76,7 @@ final class OutboundQueue {
         appendedTotal += end - start;
         if (size > 0) {
             int last = (head + size - 1) & (chunks.length - 1);
-            if (chunks[last] == chunk && ends[last] == start) {
+            if (chunks[last] == chunk && ends[last] == start && shared[last] == isShared) {
                 ends[last] = end;
                 return;
             }
@@ -70,6 +88,10 @@ final class OutboundQueue {
         chunks[i] = chunk;
         starts[i] = start;
         ends[i] = end;
+        shared[i] = isShared;
+        if (isShared) {
+            sharedEntries++;
+        }
         size++;
         chunk.refs++;
     }
@@ -79,15 +101,18 @@ final class OutboundQueue {
         Chunk[] c = new Chunk[n * 2];
         int[] s = new int[n * 2];
         int[] e = new int[n * 2];
+        boolean[] f = new boolean[n * 2];
         for (int k = 0; k < size; k++) {
             int i = (head + k) & (n - 1);
             c[k] = chunks[i];
             s[k] = starts[i];
             e[k] = ends[i];
+            f[k] = shared[i];
         }
         chunks = c;
         starts = s;
         ends = e;
+        shared = f;
         head = 0;
     }
 
@@ -134,6 +159,27 @@ final class OutboundQueue {
         msgCount++;
     }
 
+    /**
+     * Appends a copy of {@code src[from, to)} to this queue's own chunks, taking chunks from {@code pool} as
+     * needed. Used instead of sharing when a backlogged queue would otherwise pin fan-out chunks.
+     */
+    void appendCopy(ByteBuffer src, int from, int to, ChunkPool pool) {
+        while (from < to) {
+            if (own == null || own.room() == 0) {
+                if (own != null) {
+                    pool.release(own);
+                }
+                own = pool.take();
+            }
+            int n = Math.min(own.room(), to - from);
+            own.buf.clear();
+            own.buf.put(own.writeIndex, src, from, n);
+            append(own, own.writeIndex, own.writeIndex + n, false);
+            own.writeIndex += n;
+            from += n;
+        }
+    }
+
     /** Drops the first {@code written} bytes, releasing chunks of entries fully written. */
     void consume(long written, ChunkPool pool) {
         consumedTotal += written;
@@ -151,6 +197,9 @@ final class OutboundQueue {
                 return;
             }
             written -= len;
+            if (shared[head]) {
+                sharedEntries--;
+            }
             pool.release(chunks[head]);
             chunks[head] = null;
             head = (head + 1) & mask;
@@ -213,7 +262,9 @@ final class OutboundQueue {
         Chunk[] c = new Chunk[size + 1 <= n ? n : n * 2]; // a power of two: the ring is indexed with a mask
         int[] st = new int[c.length];
         int[] en = new int[c.length];
+        boolean[] sh = new boolean[c.length];
         int out = 0;
+        sharedEntries = 0;
         long pos = consumedTotal;
         for (int k = 0; k < size; k++) {
             int i = (head + k) & (n - 1);
@@ -224,15 +275,20 @@ final class OutboundQueue {
             int pieces = 0;
             if (keepBefore > 0) {
                 c[out] = chunks[i];
+                sh[out] = shared[i];
                 st[out] = starts[i];
                 en[out++] = starts[i] + (int) keepBefore;
                 pieces++;
             }
             if (keepAfter > 0) {
                 c[out] = chunks[i];
+                sh[out] = shared[i];
                 st[out] = ends[i] - (int) keepAfter;
                 en[out++] = ends[i];
                 pieces++;
+            }
+            if (shared[i]) {
+                sharedEntries += pieces;
             }
             if (pieces == 0) {
                 pool.release(chunks[i]);
@@ -244,6 +300,7 @@ final class OutboundQueue {
         chunks = c;
         starts = st;
         ends = en;
+        shared = sh;
         head = 0;
         size = out;
     }
@@ -259,6 +316,7 @@ final class OutboundQueue {
         }
         pending = 0;
         msgCount = 0;
+        sharedEntries = 0;
         if (own != null) {
             pool.release(own);
             own = null;

@@ -245,11 +245,19 @@ final class Writer implements MessageWriter {
         sealed = true;
     }
 
-    /** Appends this message's ranges to {@code q}. */
-    private void appendTo(OutboundQueue q) {
-        q.append(held[0], firstStart, held[0].writeIndex);
+    /** Appends this message's ranges to {@code q}; {@code isShared} for a fan-out. */
+    private void appendTo(OutboundQueue q, boolean isShared) {
+        q.append(held[0], firstStart, held[0].writeIndex, isShared);
         for (int k = 1; k < heldCount; k++) {
-            q.append(held[k], 0, held[k].writeIndex);
+            q.append(held[k], 0, held[k].writeIndex, isShared);
+        }
+    }
+
+    /** Appends a private copy of this message's bytes to {@code q}. */
+    private void copyTo(OutboundQueue q) {
+        q.appendCopy(held[0].buf, firstStart, held[0].writeIndex, pool);
+        for (int k = 1; k < heldCount; k++) {
+            q.appendCopy(held[k].buf, 0, held[k].writeIndex, pool);
         }
     }
 
@@ -267,7 +275,7 @@ final class Writer implements MessageWriter {
             discard();
             return;
         }
-        appendTo(q);
+        appendTo(q, false);
         // The last chunk becomes the queue's own chunk again, unless a send that interleaved with this
         // message already gave the queue a new one.
         Chunk last = held[heldCount - 1];
@@ -299,7 +307,12 @@ final class Writer implements MessageWriter {
         if (!loop.admit(conn, p)) {
             return;
         }
-        appendTo(conn.out);
+        OutboundQueue q = conn.out;
+        if (q.sharedEntries() < EventLoop.MAX_SHARED_ENTRIES) {
+            appendTo(q, true);
+        } else {
+            copyTo(q); // bound what a backlogged recipient pins: see MAX_SHARED_ENTRIES
+        }
         loop.queued(conn, p);
     }
 
