@@ -195,7 +195,7 @@ public final class EventLoop implements Reactor {
         this.rejectFrame = frame(codec, "ERR too many connections".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         int readSize = Math.max(b.readBufferSize(), codec.maxFrameLength() + 4096);
         this.readBuffer = ByteBuffer.allocateDirect(readSize);
-        this.chunks = new ChunkPool(b.chunkSize(), Math.max(16, (64 << 20) / b.chunkSize()));
+        this.chunks = new ChunkPool(b.chunkSize(), Math.max(16, (16 << 20) / b.chunkSize())); // <= 16 MiB kept free
         this.partials = new PartialPool(readSize, 64);
         this.userWriter = new Writer(this, chunks, codec);
         this.sendWriter = new Writer(this, chunks, codec);
