@@ -134,14 +134,13 @@ class AbruptTest {
         Sink sink = new Sink(sinkClient);
         ConcurrentLinkedQueue<String> hammerInput = new ConcurrentLinkedQueue<>();
         awaitRegistrySize(reactor, 2 * PAIRS + 2);
-        List<Future<?>> running = new ArrayList<>();
         for (Checker c : checkers) {
-            running.add(threads.submit(c));
+            threads.execute(c);
         }
         for (Writer w : writers) {
-            running.add(threads.submit(w));
+            threads.execute(w);
         }
-        running.add(threads.submit(sink));
+        threads.execute(sink);
         AtomicBoolean hammerDone = new AtomicBoolean();
         Future<?> hammerReader = threads.submit(() -> {
             try {

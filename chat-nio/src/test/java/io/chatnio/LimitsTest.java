@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -17,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -49,7 +52,7 @@ class LimitsTest {
 
     @Test
     void maxConnectionsRefusesTheExcessAndAcceptsAgainOnceOthersLeave() throws Exception {
-        Reactor reactor = support.start(Reactor.builder().handler(ECHO).maxConnections(3), "limits-loop");
+        Reactor reactor = support.start(Reactor.builder().handler(ECHO).maxConnections(3).jmx(true), "limits-jmx");
         InetSocketAddress address = reactor.bind(ANY_PORT);
         TestClient a = support.connect(address);
         TestClient b = support.connect(address);
@@ -87,6 +90,14 @@ class LimitsTest {
         for (TestClient t : List.of(b, c, d)) {
             assertEchoes(t, "all good");
         }
+
+        // The same counters over JMX.
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = server.queryNames(new ObjectName("io.chatnio:type=Reactor,*"), null).stream()
+                .filter(n -> n.getKeyProperty("name").contains("limits-jmx"))
+                .findFirst().orElseThrow();
+        assertThat(server.getAttribute(name, "ConnectionsRejected")).isEqualTo(22L);
+        assertThat(server.getAttribute(name, "ConnectionsOpen")).isEqualTo(3L);
     }
 
     /** A minimal line client bound to a chosen local address (TestClient always binds the default one). */

@@ -96,12 +96,11 @@ class SoakTest {
         await("non-reader and feeder registered", () -> registered(reactor, nonReader) && registered(reactor, feeder));
 
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        List<Future<?>> running = new ArrayList<>();
         for (Checker c : checkers) {
-            running.add(threads.submit(c));
+            threads.execute(c);
         }
         for (Writer w : writers) {
-            running.add(threads.submit(w));
+            threads.execute(w);
         }
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong fed = new AtomicLong();
