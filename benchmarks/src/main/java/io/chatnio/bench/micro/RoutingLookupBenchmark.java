@@ -1,0 +1,286 @@
+package io.chatnio.bench.micro;
+
+import io.chatnio.Connection;
+import io.chatnio.ConnectionRegistry;
+import io.chatnio.Reactor;
+import io.chatnio.Routers;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Seed addressing: parse {@code 127.0.0.1:PORT:body} and find the connection with that remote address among
+ * {@code connections} open connections. Score = <b>ns per lookup</b>.
+ *
+ * <p>A reactor holds {@code connections} real loopback connections (their client ends are held by a child
+ * JVM, see {@link LoopbackClients}). The registry is loop-thread only, so each invocation runs a batch of
+ * {@link #LOOKUPS} lookups in one {@link Reactor#execute} task and waits for it: the hand-off (a few
+ * microseconds) is amortised over the batch. The lookups target connections picked at random (seeded), each
+ * message prepared in one direct buffer beforehand, as the reactor's read buffer holds it; the router's
+ * {@code message} argument is that buffer with position and limit around one message.
+ *
+ * <ul>
+ *   <li>{@code chatnio}: {@link Routers#byAddress()}, which parses the IPv4 address and port in place and asks
+ *       the registry's {@link ConnectionRegistry#byIpv4}, allocation-free.</li>
+ *   <li>{@code hashmap}: what a straightforward server does: the same byte-level parse (a copy of
+ *       {@code Routers}' code), then a fresh {@link InetSocketAddress} per message (its {@link InetAddress}
+ *       from a new 4-byte array) looked up in a {@code HashMap<InetSocketAddress, Connection>} of the same
+ *       connections, also run on the loop thread.</li>
+ * </ul>
+ *
+ * <p>Run (about 1.5 minutes; setting up 10,000 connections takes a few seconds):
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar RoutingLookupBenchmark
+ * java -jar benchmarks/target/benchmarks.jar RoutingLookupBenchmark -p connections=10000 -prof gc
+ * </pre>
+ *
+ * <p>Threading: setup, teardown and the benchmark method on JMH's thread; the lookups on the loop thread.
+ */
+public class RoutingLookupBenchmark extends MicroBenchmark {
+
+    /** Lookups per invocation (one loop task). */
+    static final int LOOKUPS = 10_000;
+
+    private static final byte[] BODY = "hello, a body of a few bytes".getBytes(StandardCharsets.US_ASCII);
+
+    /** {@code chatnio} or {@code hashmap}. */
+    @Param({"chatnio", "hashmap"})
+    public String impl;
+
+    /** Open connections in the registry. */
+    @Param({"1000", "10000"})
+    public int connections;
+
+    private Reactor reactor;
+    private LoopbackClients clients;
+    private Routers.Addressing addressing;
+    /** The sender passed to the addressing (byAddress ignores it). */
+    private Connection sender;
+    /** {@link #LOOKUPS} messages, message i in {@code [starts[i], ends[i])}. Loop thread only after setup. */
+    private ByteBuffer messages;
+    private int[] starts;
+    private int[] ends;
+    /** Lookups of the last batch that found no connection; 0 unless a connection went away. */
+    volatile int misses;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        reactor = Reactor.builder()
+                .handler((connection, payload) -> { })
+                .threadName("chat-nio-micro")
+                .daemon(true)
+                .start();
+        try {
+            InetSocketAddress address = reactor.bind(new InetSocketAddress("127.0.0.1", 0));
+            clients = LoopbackClients.open(address, connections);
+            awaitRegistered(connections);
+            List<InetSocketAddress> remotes = onLoop(reactor, () -> {
+                List<InetSocketAddress> all = new ArrayList<>();
+                for (Connection c : reactor.registry().all()) {
+                    all.add(c.remoteAddress());
+                }
+                sender = reactor.registry().all().get(0);
+                return all;
+            });
+            prepareMessages(remotes);
+            addressing = switch (impl) {
+                case "chatnio" -> Routers.byAddress();
+                case "hashmap" -> onLoop(reactor, () -> new HashMapAddressing(reactor.registry().all()));
+                default -> throw new IllegalArgumentException("impl: chatnio or hashmap, not " + impl);
+            };
+        } catch (IOException | RuntimeException e) {
+            tearDown();
+            throw e;
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        try {
+            if (reactor != null) {
+                reactor.close();
+            }
+        } finally {
+            if (clients != null) {
+                clients.close();
+            }
+        }
+    }
+
+    /** Resolves {@link #LOOKUPS} messages on the loop thread; returns the sum of the recipients' ids. */
+    @Benchmark
+    @OperationsPerInvocation(LOOKUPS)
+    public long lookup() {
+        return onLoop(reactor, this::lookups);
+    }
+
+    /** Loop thread only. */
+    private long lookups() {
+        ConnectionRegistry registry = reactor.registry();
+        Routers.Addressing a = addressing;
+        Connection from = sender;
+        ByteBuffer m = messages;
+        int[] s = starts;
+        int[] e = ends;
+        long sum = 0;
+        int missed = 0;
+        for (int i = 0; i < LOOKUPS; i++) {
+            m.limit(e[i]).position(s[i]);
+            Connection target = a.resolve(from, m, registry);
+            if (target == null) {
+                missed++;
+            } else {
+                sum += target.id();
+            }
+        }
+        misses = missed;
+        return sum;
+    }
+
+    private void prepareMessages(List<InetSocketAddress> remotes) {
+        Random random = new Random(42);
+        ByteBuffer buf = ByteBuffer.allocateDirect(LOOKUPS * (32 + BODY.length));
+        starts = new int[LOOKUPS];
+        ends = new int[LOOKUPS];
+        for (int i = 0; i < LOOKUPS; i++) {
+            InetSocketAddress to = remotes.get(random.nextInt(remotes.size()));
+            starts[i] = buf.position();
+            buf.put((to.getAddress().getHostAddress() + ":" + to.getPort() + ":").getBytes(StandardCharsets.US_ASCII));
+            buf.put(BODY);
+            ends[i] = buf.position();
+        }
+        messages = buf.clear();
+    }
+
+    private void awaitRegistered(int n) {
+        long deadline = System.nanoTime() + TIMEOUT_NANOS;
+        int size;
+        while ((size = onLoop(reactor, () -> reactor.registry().size())) < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + size + " of " + n + " connections registered");
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    /**
+     * The rival: {@code Routers}' IPv4 parse (the same code, IPv4 only), then a new {@link InetSocketAddress}
+     * per message looked up in a {@link HashMap}. Loop thread only.
+     */
+    static final class HashMapAddressing implements Routers.Addressing {
+        private final Map<InetSocketAddress, Connection> byAddress;
+
+        HashMapAddressing(List<Connection> connections) {
+            byAddress = new HashMap<>(connections.size() * 2);
+            for (Connection c : connections) {
+                byAddress.put(c.remoteAddress(), c);
+            }
+        }
+
+        @Override
+        public Connection resolve(Connection sender, ByteBuffer m, ConnectionRegistry registry) {
+            int start = m.position();
+            int limit = m.limit();
+            if (start == limit) {
+                throw new IllegalArgumentException("empty message");
+            }
+            int hostEnd = indexOf(m, start, limit, (byte) ':');
+            if (hostEnd < 0) {
+                throw new IllegalArgumentException("expected IP:PORT:MESSAGE");
+            }
+            int portEnd = indexOf(m, hostEnd + 1, limit, (byte) ':');
+            if (portEnd < 0) {
+                throw new IllegalArgumentException("expected IP:PORT:MESSAGE");
+            }
+            int port = parsePort(m, hostEnd + 1, portEnd);
+            int ip = parseIpv4(m, start, hostEnd);
+            InetAddress address;
+            try {
+                address = InetAddress.getByAddress(new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("bad address");
+            }
+            Connection target = byAddress.get(new InetSocketAddress(address, port));
+            m.position(portEnd + 1);
+            return target;
+        }
+
+        private static int indexOf(ByteBuffer m, int from, int to, byte b) {
+            for (int i = from; i < to; i++) {
+                if (m.get(i) == b) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private static int parsePort(ByteBuffer m, int from, int to) {
+            if (to == from || to - from > 5) {
+                throw new IllegalArgumentException("bad port");
+            }
+            int port = 0;
+            for (int i = from; i < to; i++) {
+                int d = m.get(i) - '0';
+                if (d < 0 || d > 9) {
+                    throw new IllegalArgumentException("bad port");
+                }
+                port = port * 10 + d;
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("bad port");
+            }
+            return port;
+        }
+
+        private static int parseIpv4(ByteBuffer m, int from, int to) {
+            int ip = 0;
+            int parts = 0;
+            int i = from;
+            while (true) {
+                int value = 0;
+                int digits = 0;
+                while (i < to && m.get(i) != '.') {
+                    int d = m.get(i) - '0';
+                    if (d < 0 || d > 9 || ++digits > 3) {
+                        throw new IllegalArgumentException("bad address");
+                    }
+                    value = value * 10 + d;
+                    i++;
+                }
+                if (digits == 0 || value > 255) {
+                    throw new IllegalArgumentException("bad address");
+                }
+                ip = (ip << 8) | value;
+                parts++;
+                if (i == to) {
+                    break;
+                }
+                i++; // the '.'
+            }
+            if (parts != 4) {
+                throw new IllegalArgumentException("bad address");
+            }
+            return ip;
+        }
+    }
+}
