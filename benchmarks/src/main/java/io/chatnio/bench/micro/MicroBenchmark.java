@@ -21,7 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * where each benchmark's {@code @OperationsPerInvocation} makes one operation one frame, one lookup or one
  * message; one fork with the same JVM options as {@link io.chatnio.bench.SeedBenchmark} (fixed 1 GiB heap,
  * Netty leak detection off, the {@code --add-opens} Netty uses for cleaner-free direct buffers); five 2 s
- * warm-up and five 2 s measurement iterations; one benchmark thread. Lower is better.
+ * warm-up and five 2 s measurement iterations; one benchmark thread, a Netty {@code FastThreadLocalThread}
+ * (see {@link FastThreadLocalExecutor}: Netty recycles its frame slices only on such threads, as on its event
+ * loop). Lower is better.
  *
  * <p>Build and run (all of them, about 6 minutes):
  * <pre>
@@ -42,7 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
         "-Dio.netty.tryReflectionSetAccessible=true",
         "--add-opens=java.base/java.nio=ALL-UNNAMED",
         "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"})
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+        "-Djmh.executor=CUSTOM",
+        "-Djmh.executor.class=io.chatnio.bench.micro.FastThreadLocalExecutor"})
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Threads(1)
