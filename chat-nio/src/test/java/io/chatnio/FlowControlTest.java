@@ -294,8 +294,6 @@ class FlowControlTest {
      * message and the sender is closed as if its router had failed (counted in protocolErrors).
      */
     @Test
-    @org.junit.jupiter.api.Disabled("library bug: a fan-out DISCONNECT of a slow recipient discards the fan-out in"
-            + " closeNow (userWriter.discard()); the next sendTo throws 'no message in progress' and closes the sender")
     void fanOutDisconnectsTheSlowMemberWhileTheOthersGetEverything() throws Exception {
         RoutingHandler handler = handler(Routers.broadcast(Routers.Envelope.bare()));
         Reactor reactor = start(handler, SlowConsumerPolicy.PAUSE_SENDER, SlowConsumerPolicy.DISCONNECT);
@@ -419,9 +417,6 @@ class FlowControlTest {
      * server keeps reading and queues without bound (hostile input: a few MB in, tens of MB held).
      */
     @Test
-    @org.junit.jupiter.api.Disabled("library bug: replies to the sender itself are exempt from PAUSE_SENDER"
-            + " (EventLoop.queued checks sender != c), so a client that never reads its error replies grows its"
-            + " queue without bound")
     void aSenderThatNeverReadsItsOwnErrorRepliesIsPushedBack() throws Exception {
         Reactor reactor = start(handler(directByAddress()), SlowConsumerPolicy.PAUSE_SENDER, SlowConsumerPolicy.DISCONNECT);
         InetSocketAddress address = reactor.bind(FlowTestSupport.ANY_PORT);
@@ -434,9 +429,6 @@ class FlowControlTest {
 
     /** The same for messages a client addresses to itself: they are queued to a connection that never reads. */
     @Test
-    @org.junit.jupiter.api.Disabled("library bug: messages a client addresses to itself are exempt from PAUSE_SENDER"
-            + " (EventLoop.queued checks sender != c), so a self-addressing client that never reads grows its queue"
-            + " without bound")
     void aSenderThatNeverReadsWhatItSendsItselfIsPushedBack() throws Exception {
         Reactor reactor = start(handler(directByAddress()), SlowConsumerPolicy.PAUSE_SENDER, SlowConsumerPolicy.DISCONNECT);
         InetSocketAddress address = reactor.bind(FlowTestSupport.ANY_PORT);

@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -171,8 +170,6 @@ class LivenessTest {
      * sender of a slow consumer (and drops what it had sent but the server had not read).
      */
     @Test
-    @Disabled("library bug: the idle timeout closes a sender whose reading the server itself"
-            + " paused (PAUSE_SENDER backpressure); lastReadNanos does not move while paused")
     void idleTimeoutSparesASenderPausedByBackpressure() throws Exception {
         ManualClock clock = new ManualClock();
         RoutingHandler handler = new RoutingHandler(directByAddress());

@@ -47,6 +47,8 @@ final class Conn implements Connection {
     private volatile boolean open = true;
     /** False between crossing the high watermark and falling below the low one. */
     private volatile boolean writable = true;
+    /** Why a CLOSING connection is being closed, reported to onClose; null for an orderly close. */
+    Throwable closeCause;
     /** Bytes of an incomplete frame (or of frames not yet delivered while paused) in [0, position), or null. */
     ByteBuffer partial;
     /** The peer shut down its output (read returned -1). */

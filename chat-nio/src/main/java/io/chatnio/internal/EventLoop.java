@@ -740,14 +740,15 @@ public final class EventLoop implements Reactor {
      * watermark. Only called on the loop thread.
      */
     boolean admit(Conn c, io.chatnio.SlowConsumerPolicy policy) {
-        if (c.out.pending() <= highWatermark) {
-            return true;
+        if (c.out.pending() <= highWatermark || policy == io.chatnio.SlowConsumerPolicy.PAUSE_SENDER
+                || policy == io.chatnio.SlowConsumerPolicy.DROP_OLDEST || !stillOverHighWatermark(c)) {
+            return c.state == Conn.OPEN;
         }
         switch (policy) {
             case DISCONNECT:
                 slowConsumerCloses++;
                 log.info("{}: slow consumer ({} bytes pending); disconnecting", c, c.out.pending());
-                closeNow(c, new IOException("slow consumer: " + c.out.pending() + " bytes pending"));
+                closeLater(c, new IOException("slow consumer: " + c.out.pending() + " bytes pending"));
                 return false;
             case DROP_NEWEST:
                 messagesDropped++;
@@ -763,11 +764,13 @@ public final class EventLoop implements Reactor {
         c.out.endMessage();
         if (c.out.pending() > highWatermark) {
             if (policy == io.chatnio.SlowConsumerPolicy.DROP_OLDEST) {
-                messagesDropped += c.out.dropOldest(highWatermark, chunks);
+                if (stillOverHighWatermark(c)) {
+                    messagesDropped += c.out.dropOldest(highWatermark, chunks);
+                }
             } else if (policy == io.chatnio.SlowConsumerPolicy.PAUSE_SENDER) {
                 Conn sender = currentSender;
-                if (sender != null && sender != c && sender.state == Conn.OPEN) {
-                    block(sender, c);
+                if (sender != null && sender.state == Conn.OPEN) {
+                    block(sender, c); // also when sender == c: replies to a peer that does not read pause it
                 }
             }
             if (c.isWritable() && c.out.pending() > highWatermark) {
@@ -845,43 +848,17 @@ public final class EventLoop implements Reactor {
     private void flush(Conn c) {
         OutboundQueue q = c.out;
         if (!c.writeInterest) {
-            long budget = maxWriteBytesPerPass;
-            while (!q.isEmpty()) {
-                int count = q.gather(iov, ++gatherEpoch, budget);
-                long want = 0;
-                for (int i = 0; i < count; i++) {
-                    want += iov[i].remaining();
-                }
-                long written;
-                try {
-                    written = c.channel.write(iov, 0, count);
-                } catch (IOException e) {
-                    Arrays.fill(iov, 0, count, null);
-                    closeNow(c, e);
-                    return;
-                } finally {
-                    Arrays.fill(iov, 0, count, null);
-                }
-                q.consume(written, chunks);
-                bytesOut += written;
-                budget -= written;
-                if (written < want) {
-                    c.writeInterest = true; // the socket is full: wait for OP_WRITE
-                    break;
-                }
-                if (budget <= 0) {
-                    if (!q.isEmpty()) {
-                        markDirty(c); // fairness: the rest goes next pass
-                    }
-                    break;
-                }
+            IOException failed = writeOut(c);
+            if (failed != null) {
+                closeNow(c, failed);
+                return;
             }
         }
         if (q.isEmpty()) {
             c.writeInterest = false;
             q.releaseOwnIfDrained(chunks);
             if (c.state == Conn.CLOSING) {
-                closeNow(c, null);
+                closeNow(c, c.closeCause);
                 return;
             }
         }
@@ -906,6 +883,78 @@ public final class EventLoop implements Reactor {
                 userWriter.discard();
             }
         }
+    }
+
+    /**
+     * Gathering writes of {@code c}'s queue until the socket is full (then OP_WRITE is wanted), the queue is
+     * empty, or the per-pass budget is spent (then it stays dirty for the next pass). Only called on the loop
+     * thread.
+     *
+     * @return the write's exception, for the caller to close the connection with; null if none
+     */
+    private IOException writeOut(Conn c) {
+        OutboundQueue q = c.out;
+        long budget = maxWriteBytesPerPass;
+        while (!q.isEmpty()) {
+            int count = q.gather(iov, ++gatherEpoch, budget);
+            long want = 0;
+            for (int i = 0; i < count; i++) {
+                want += iov[i].remaining();
+            }
+            long written;
+            try {
+                written = c.channel.write(iov, 0, count);
+            } catch (IOException e) {
+                return e;
+            } finally {
+                Arrays.fill(iov, 0, count, null);
+            }
+            q.consume(written, chunks);
+            bytesOut += written;
+            budget -= written;
+            if (written < want) {
+                c.writeInterest = true; // the socket is full: wait for OP_WRITE
+                break;
+            }
+            if (budget <= 0) {
+                if (!q.isEmpty()) {
+                    markDirty(c); // fairness: the rest goes next pass
+                }
+                break;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Before judging {@code c} slow, writes what its socket takes now: a burst queued within one pass is not
+     * a slow consumer. Only called on the loop thread, from a writer's send.
+     *
+     * @return whether {@code c} is still over its high watermark (false also if it failed and is closing)
+     */
+    private boolean stillOverHighWatermark(Conn c) {
+        if (!c.writeInterest) {
+            IOException failed = writeOut(c);
+            if (failed != null) {
+                closeLater(c, failed);
+                return false;
+            }
+        }
+        return c.out.pending() > highWatermark;
+    }
+
+    /**
+     * Stops {@code c}'s input and drops its output now, and closes it (calling onClose) in the flush phase:
+     * used inside a writer's send, where no callback may run in the middle of another message. Only called
+     * on the loop thread.
+     */
+    private void closeLater(Conn c, Throwable cause) {
+        c.closeCause = cause;
+        c.state = Conn.CLOSING;
+        c.markNotOpen();
+        c.out.clear(chunks);
+        updateInterest(c);
+        markDirty(c);
     }
 
     /** Only called on the loop thread. */
@@ -1229,6 +1278,10 @@ public final class EventLoop implements Reactor {
         for (int i = all.size() - 1; i >= 0; i--) { // backwards: closing swaps the last connection into slot i
             Conn c = (Conn) all.get(i);
             if (c.state != Conn.OPEN) {
+                continue;
+            }
+            if (c.readPaused()) {
+                c.lastReadNanos = now; // the server chose not to read it: that is not the peer's silence
                 continue;
             }
             long silent = now - c.lastReadNanos;
