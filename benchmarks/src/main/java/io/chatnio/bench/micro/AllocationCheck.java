@@ -49,9 +49,10 @@ public final class AllocationCheck {
         public String toString() {
             return String.format("%,d messages in %.2f s (%,.0f msg/s)%n"
                             + "loop thread allocated %,d bytes: %.3f bytes per forwarded message%n"
-                            + "CPU: loop thread %.0f %% of a core, driver thread %.0f %% of a core",
+                            + "CPU: loop thread %.0f %% of a core (%.0f ns per message), driver thread %.0f %% of a core (%.0f ns per message)",
                     messages, seconds, messages / seconds, loopBytes, bytesPerMessage(),
-                    100 * loopCpuNanos / (seconds * 1e9), 100 * driverCpuNanos / (seconds * 1e9));
+                    100 * loopCpuNanos / (seconds * 1e9), (double) loopCpuNanos / messages,
+                    100 * driverCpuNanos / (seconds * 1e9), (double) driverCpuNanos / messages);
         }
     }
 
