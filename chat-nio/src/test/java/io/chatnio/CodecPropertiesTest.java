@@ -1,5 +1,15 @@
 package io.chatnio;
 
+import static io.chatnio.CodecPropertiesTest.Cases.anyByte;
+import static io.chatnio.CodecPropertiesTest.Cases.bytes;
+import static io.chatnio.CodecPropertiesTest.Cases.forAll;
+import static io.chatnio.CodecPropertiesTest.Cases.intBetween;
+import static io.chatnio.CodecPropertiesTest.Cases.listOf;
+import static io.chatnio.CodecPropertiesTest.Cases.longBetween;
+import static io.chatnio.CodecPropertiesTest.Cases.pick;
+import static io.chatnio.CodecPropertiesTest.Cases.pickByte;
+import static io.chatnio.CodecPropertiesTest.Cases.size;
+import static io.chatnio.CodecPropertiesTest.Cases.weighted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -7,19 +17,20 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.statistics.Statistics;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
 
 /**
  * Round trips and garbage for the built-in codecs, decoded through {@link FrameDecoding} with random read
  * boundaries (including empty reads, which re-run the decoder over the bytes it already has).
+ *
+ * <p>Each property runs a fixed number of random cases drawn from a {@link Random} with a fixed seed, a
+ * constant per test; {@code -Dchatnio.test.seed=N} replaces it. A failure names the seed, the case index and
+ * the generated input, so it can be reproduced.
  */
 class CodecPropertiesTest {
 
@@ -34,13 +45,20 @@ class CodecPropertiesTest {
     // ---------------------------------------------------------------------------------------------------
     // Round trips
 
-    @Property(tries = 500)
-    void linesRoundTrip(@ForAll("lines") List<Line> lines, @ForAll @IntRange(min = 0, max = 2) int slack,
-            @ForAll("readSizes") List<Integer> reads, @ForAll boolean roomy) throws FrameException {
+    record LinesCase(List<Line> lines, int slack, List<Integer> reads, boolean roomy) {
+    }
+
+    @Test
+    void linesRoundTrip() {
+        forAll(0x11E5L, 500, r -> new LinesCase(lines(r), r.nextInt(3), readSizes(r), r.nextBoolean()),
+                CodecPropertiesTest::linesRoundTrip);
+    }
+
+    private static void linesRoundTrip(LinesCase c) throws FrameException {
         int longest = 0;
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         List<byte[]> expected = new ArrayList<>();
-        for (Line l : lines) {
+        for (Line l : c.lines()) {
             byte[] p = l.payload();
             longest = Math.max(longest, p.length);
             wire.writeBytes(p);
@@ -49,44 +67,68 @@ class CodecPropertiesTest {
             wire.writeBytes(crlf ? new byte[] {'\r', '\n'} : new byte[] {'\n'});
             expected.add(p);
         }
-        FrameCodec codec = FrameCodec.lines(Math.max(1, longest + slack));
+        FrameCodec codec = FrameCodec.lines(Math.max(1, longest + c.slack()));
 
-        FrameDecoding d = decoding(codec, roomy);
-        feedInReads(d, wire.toByteArray(), reads);
+        FrameDecoding d = decoding(codec, c.roomy());
+        feedInReads(d, wire.toByteArray(), c.reads());
 
         assertThat(show(d.frames())).isEqualTo(show(expected));
         assertThat(d.held()).isZero();
         assertThat(d.maxHeld()).isLessThan(codec.maxFrameLength());
     }
 
-    @Property(tries = 500)
-    void lengthPrefixedRoundTrip(@ForAll("payloads") List<byte[]> frames, @ForAll @IntRange(min = 0, max = 2) int slack,
-            @ForAll("readSizes") List<Integer> reads, @ForAll boolean roomy) throws FrameException {
+    record LengthPrefixedCase(List<byte[]> frames, int slack, List<Integer> reads, boolean roomy) {
+        @Override
+        public String toString() {
+            return "LengthPrefixedCase[frames=" + show(frames) + ", slack=" + slack + ", reads=" + reads + ", roomy="
+                    + roomy + "]";
+        }
+    }
+
+    @Test
+    void lengthPrefixedRoundTrip() {
+        forAll(0x1E6L, 500, r -> new LengthPrefixedCase(payloads(r), r.nextInt(3), readSizes(r), r.nextBoolean()),
+                CodecPropertiesTest::lengthPrefixedRoundTrip);
+    }
+
+    private static void lengthPrefixedRoundTrip(LengthPrefixedCase c) throws FrameException {
         int longest = 0;
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
-        for (byte[] p : frames) {
+        for (byte[] p : c.frames()) {
             longest = Math.max(longest, p.length);
             wire.writeBytes(ByteBuffer.allocate(4).putInt(p.length).array());
             wire.writeBytes(p);
         }
-        FrameCodec codec = FrameCodec.lengthPrefixed(longest + slack);
+        FrameCodec codec = FrameCodec.lengthPrefixed(longest + c.slack());
 
-        FrameDecoding d = decoding(codec, roomy);
-        feedInReads(d, wire.toByteArray(), reads);
+        FrameDecoding d = decoding(codec, c.roomy());
+        feedInReads(d, wire.toByteArray(), c.reads());
 
-        assertThat(show(d.frames())).isEqualTo(show(frames));
+        assertThat(show(d.frames())).isEqualTo(show(c.frames()));
         assertThat(d.held()).isZero();
         assertThat(d.maxHeld()).isLessThan(codec.maxFrameLength());
     }
 
+    record RawCase(List<byte[]> reads, int maxChunk, boolean roomy) {
+        @Override
+        public String toString() {
+            return "RawCase[reads=" + show(reads) + ", maxChunk=" + maxChunk + ", roomy=" + roomy + "]";
+        }
+    }
+
     /** Raw has no boundaries of its own: each read comes back as itself, cut in pieces of at most maxChunk. */
-    @Property(tries = 500)
-    void rawDeliversEachReadInPiecesOfAtMostMaxChunk(@ForAll("payloads") List<byte[]> reads,
-            @ForAll @IntRange(min = 1, max = 20) int maxChunk, @ForAll boolean roomy) throws FrameException {
+    @Test
+    void rawDeliversEachReadInPiecesOfAtMostMaxChunk() {
+        forAll(0x4A3L, 500, r -> new RawCase(payloads(r), intBetween(r, 1, 20), r.nextBoolean()),
+                CodecPropertiesTest::rawDeliversEachReadInPiecesOfAtMostMaxChunk);
+    }
+
+    private static void rawDeliversEachReadInPiecesOfAtMostMaxChunk(RawCase c) throws FrameException {
+        int maxChunk = c.maxChunk();
         FrameCodec codec = FrameCodec.raw(maxChunk);
         List<byte[]> expected = new ArrayList<>();
-        FrameDecoding d = decoding(codec, roomy);
-        for (byte[] read : reads) {
+        FrameDecoding d = decoding(codec, c.roomy());
+        for (byte[] read : c.reads()) {
             d.feed(read);
             for (int i = 0; i < read.length; i += maxChunk) {
                 expected.add(Arrays.copyOfRange(read, i, Math.min(read.length, i + maxChunk)));
@@ -99,18 +141,43 @@ class CodecPropertiesTest {
     // ---------------------------------------------------------------------------------------------------
     // Garbage
 
+    record GarbageCase(Codec codec, byte[] input, List<Integer> reads, boolean roomy) {
+        @Override
+        public String toString() {
+            return "GarbageCase[codec=" + codec + ", input=" + Arrays.toString(input) + ", reads=" + reads
+                    + ", roomy=" + roomy + "]";
+        }
+    }
+
     /**
      * Any bytes, read in any pieces: the decoder either delivers frames or fails with a FrameException, never
      * anything else; it never holds a whole maxFrameLength() of undelivered bytes; and what it delivers and
      * whether it fails does not depend on the read boundaries (checked against a model decoding it all at once).
      */
-    @Property(tries = 1000)
-    void garbageOnlyEverFailsWithFrameException(@ForAll("codecs") Codec c, @ForAll("garbage") byte[] input,
-            @ForAll("readSizes") List<Integer> reads, @ForAll boolean roomy) {
+    @Test
+    void garbageOnlyEverFailsWithFrameException() {
+        int tries = 1000;
+        Map<String, Integer> outcomes = new TreeMap<>();
+        long seed = forAll(0x6A4BA6EL, tries,
+                r -> new GarbageCase(codec(r), garbage(r), readSizes(r), r.nextBoolean()),
+                c -> garbageOnlyEverFailsWithFrameException(c, outcomes));
+        // the generator must keep producing frames before failures, not just early failures
+        for (String s : List.of("LINES frames", "LINES frames then TooLong", "LENGTH_PREFIXED frames then TooLong",
+                "LENGTH_PREFIXED frames then FrameException", "RAW frames")) {
+            int n = outcomes.getOrDefault(s, 0);
+            assertThat(100.0 * n / tries)
+                    .as("percentage of cases with outcome \"%s\" (seed %d; all outcomes: %s)", s, seed, outcomes)
+                    .isGreaterThan(0.2);
+        }
+    }
+
+    private static void garbageOnlyEverFailsWithFrameException(GarbageCase gc, Map<String, Integer> outcomes) {
+        Codec c = gc.codec();
+        byte[] input = gc.input();
         FrameCodec codec = c.create();
-        FrameDecoding d = decoding(codec, roomy);
+        FrameDecoding d = decoding(codec, gc.roomy());
         try {
-            feedInReads(d, input, reads);
+            feedInReads(d, input, gc.reads());
         } catch (FrameException e) {
             assertThat(d.failure()).isSameAs(e);
         }
@@ -119,14 +186,7 @@ class CodecPropertiesTest {
 
         String outcome = c.kind() + (d.frames().isEmpty() ? " no frames" : " frames")
                 + (d.failure() == null ? "" : " then " + d.failure().getClass().getSimpleName());
-        Statistics.label("outcome").collect(outcome);
-        Statistics.label("outcome").coverage(check -> {
-            // the generator must keep producing frames before failures, not just early failures
-            for (String s : List.of("LINES frames", "LINES frames then TooLong", "LENGTH_PREFIXED frames then TooLong",
-                    "LENGTH_PREFIXED frames then FrameException", "RAW frames")) {
-                check.check(s).percentage(p -> p > 0.2);
-            }
-        });
+        outcomes.merge(outcome, 1, Integer::sum);
 
         if (c.kind() == Kind.RAW) {
             byte[] all = concat(d.frames());
@@ -206,55 +266,204 @@ class CodecPropertiesTest {
     // ---------------------------------------------------------------------------------------------------
     // Generators
 
-    @Provide
-    Arbitrary<List<Line>> lines() {
-        Arbitrary<Byte> lineByte = Arbitraries.frequencyOf(
-                Tuple.of(6, Arbitraries.bytes()),
-                Tuple.of(2, Arbitraries.just((byte) '\r')),
-                Tuple.of(1, Arbitraries.of((byte) ':', (byte) ' ', (byte) 0)))
-                .filter(b -> b != '\n');
-        Arbitrary<byte[]> payload = lineByte.array(byte[].class).ofMaxSize(24);
-        return Combinators.combine(payload, Arbitraries.of(true, false)).as(Line::new).list().ofMaxSize(8);
+    /** Up to 8 lines of up to 24 bytes: any byte but '\n', with plenty of '\r', ':', ' ' and 0. */
+    static List<Line> lines(Random r) {
+        return listOf(r, 8, () -> {
+            byte[] payload = new byte[size(r, 24)];
+            for (int i = 0; i < payload.length; i++) {
+                byte b;
+                do {
+                    switch (weighted(r, 6, 2, 1)) {
+                        case 0:
+                            b = anyByte(r);
+                            break;
+                        case 1:
+                            b = '\r';
+                            break;
+                        default:
+                            b = pickByte(r, (byte) ':', (byte) ' ', (byte) 0);
+                    }
+                } while (b == '\n');
+                payload[i] = b;
+            }
+            return new Line(payload, r.nextBoolean());
+        });
     }
 
-    @Provide
-    Arbitrary<List<byte[]>> payloads() {
-        return Arbitraries.bytes().array(byte[].class).ofMaxSize(24).list().ofMaxSize(8);
+    /** Up to 8 arrays of up to 24 bytes. */
+    static List<byte[]> payloads(Random r) {
+        return listOf(r, 8, () -> bytes(r, 24));
     }
 
     /**
      * Sizes of successive reads, cycled until the input is used up; 0 is an empty read. An empty list, or one
      * of only zeros, means one read of everything.
      */
-    @Provide
-    Arbitrary<List<Integer>> readSizes() {
-        Arbitrary<Integer> size = Arbitraries.frequencyOf(
-                Tuple.of(1, Arbitraries.just(0)),
-                Tuple.of(6, Arbitraries.integers().between(1, 6)),
-                Tuple.of(2, Arbitraries.integers().between(7, 100)));
-        return size.list().ofMaxSize(10);
+    static List<Integer> readSizes(Random r) {
+        return listOf(r, 10, () -> {
+            switch (weighted(r, 1, 6, 2)) {
+                case 0:
+                    return 0;
+                case 1:
+                    return intBetween(r, 1, 6);
+                default:
+                    return intBetween(r, 7, 100);
+            }
+        });
     }
 
-    @Provide
-    Arbitrary<Codec> codecs() {
-        return Combinators.combine(Arbitraries.of(Kind.class), Arbitraries.integers().between(1, 12)).as(Codec::new);
+    static Codec codec(Random r) {
+        return new Codec(pick(r, Kind.values()), intBetween(r, 1, 12));
     }
 
     /** Bytes with plenty of what the codecs care about: newlines, carriage returns, small and odd lengths, frames. */
-    @Provide
-    Arbitrary<byte[]> garbage() {
-        Arbitrary<byte[]> token = Arbitraries.frequencyOf(
-                Tuple.of(6, Arbitraries.bytes().map(b -> new byte[] {b})),
-                Tuple.of(2, Arbitraries.of(new byte[] {'\n'}, new byte[] {'\r'}, new byte[] {'\r', '\n'})),
-                Tuple.of(3, Arbitraries.integers().between(-2, 14).map(CodecPropertiesTest::int32)),
-                Tuple.of(1, Arbitraries.integers().map(CodecPropertiesTest::int32)),
-                Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(20)),
-                // well-formed frames, so that garbage has frames in it too
-                Tuple.of(2, Arbitraries.bytes().array(byte[].class).ofMaxSize(12)
-                        .map(p -> concat(List.of(int32(p.length), p)))),
-                Tuple.of(2, Arbitraries.bytes().filter(b -> b != '\n').array(byte[].class).ofMaxSize(12)
-                        .map(p -> concat(List.of(p, new byte[] {'\n'})))));
-        return token.list().ofMaxSize(30).map(CodecPropertiesTest::concat);
+    static byte[] garbage(Random r) {
+        return concat(listOf(r, 30, () -> {
+            switch (weighted(r, 6, 2, 3, 1, 1, 2, 2)) {
+                case 0:
+                    return new byte[] {anyByte(r)};
+                case 1:
+                    return pick(r, new byte[] {'\n'}, new byte[] {'\r'}, new byte[] {'\r', '\n'});
+                case 2:
+                    return int32(intBetween(r, -2, 14));
+                case 3:
+                    return int32((int) longBetween(r, Integer.MIN_VALUE, Integer.MAX_VALUE));
+                case 4:
+                    return bytes(r, 20);
+                case 5: {
+                    // well-formed frames, so that garbage has frames in it too
+                    byte[] p = bytes(r, 12);
+                    return concat(List.of(int32(p.length), p));
+                }
+                default: {
+                    byte[] p = new byte[size(r, 12)];
+                    for (int i = 0; i < p.length; i++) {
+                        byte b;
+                        do {
+                            b = anyByte(r);
+                        } while (b == '\n');
+                        p[i] = b;
+                    }
+                    return concat(List.of(p, new byte[] {'\n'}));
+                }
+            }
+        }));
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Random cases
+
+    /**
+     * Seeded random cases without a property-testing library: a fixed seed per test, overridable with
+     * {@code -Dchatnio.test.seed=N}, and generators with some weight on edge values. Also used by
+     * {@link SeedAddressingPropertiesTest}.
+     */
+    static final class Cases {
+        private Cases() {
+        }
+
+        static final String SEED_PROPERTY = "chatnio.test.seed";
+
+        @FunctionalInterface
+        interface Check<T> {
+            void check(T input) throws Exception;
+        }
+
+        /**
+         * Runs {@code property} on {@code tries} inputs made by {@code generator} from one {@link Random} seeded
+         * with {@code defaultSeed} or the {@value #SEED_PROPERTY} system property; returns the seed used. A failure
+         * is rethrown as an AssertionError naming the seed, the case index and the input.
+         */
+        static <T> long forAll(long defaultSeed, int tries, Function<Random, T> generator, Check<T> property) {
+            String override = System.getProperty(SEED_PROPERTY);
+            long seed = override == null || override.isBlank() ? defaultSeed : Long.decode(override.trim());
+            Random random = new Random(seed);
+            for (int i = 0; i < tries; i++) {
+                T input = generator.apply(random);
+                try {
+                    property.check(input);
+                } catch (Throwable e) {
+                    throw new AssertionError("case " + i + " of " + tries + " failed (seed " + seed + ", rerun with -D"
+                            + SEED_PROPERTY + "=" + seed + ")\ninput: " + input + "\n" + e, e);
+                }
+            }
+            return seed;
+        }
+
+        /**
+         * An int in {@code [min, max]}: mostly uniform, sometimes a bound or next to one, sometimes a value of a
+         * random bit length above min (so small values are not rare in wide ranges).
+         */
+        static int intBetween(Random r, int min, int max) {
+            return (int) longBetween(r, min, max);
+        }
+
+        static long longBetween(Random r, long min, long max) {
+            int k = r.nextInt(20);
+            if (k == 0) {
+                return r.nextBoolean() ? min : max;
+            }
+            if (k == 1) {
+                return r.nextBoolean() ? Math.min(min + 1, max) : Math.max(max - 1, min);
+            }
+            if (k < 8) {
+                long span = max - min; // ranges used here are at most 2^32 wide
+                int bits = r.nextInt(64 - Long.numberOfLeadingZeros(span) + 1);
+                long offset = bits == 0 ? 0 : r.nextLong(1L << bits);
+                return min + (offset <= span ? offset : r.nextLong(span + 1));
+            }
+            return r.nextLong(min, max + 1);
+        }
+
+        /** Any byte, now and then one of 0, 1, -1, the smallest and the largest. */
+        static byte anyByte(Random r) {
+            if (r.nextInt(20) == 0) {
+                return pickByte(r, (byte) 0, (byte) 1, (byte) -1, Byte.MIN_VALUE, Byte.MAX_VALUE);
+            }
+            return (byte) r.nextInt(256);
+        }
+
+        static byte[] bytes(Random r, int maxSize) {
+            byte[] b = new byte[size(r, maxSize)];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = anyByte(r);
+            }
+            return b;
+        }
+
+        /** A collection size in {@code [0, max]}: uniform, with extra weight on empty and full. */
+        static int size(Random r, int max) {
+            int k = r.nextInt(10);
+            return k == 0 ? 0 : k == 1 ? max : r.nextInt(max + 1);
+        }
+
+        static <T> List<T> listOf(Random r, int maxSize, Supplier<T> element) {
+            int n = size(r, maxSize);
+            List<T> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                out.add(element.get());
+            }
+            return out;
+        }
+
+        /** An index in {@code [0, weights.length)}, each with its weight. */
+        static int weighted(Random r, int... weights) {
+            int x = r.nextInt(Arrays.stream(weights).sum());
+            int i = 0;
+            while (x >= weights[i]) {
+                x -= weights[i++];
+            }
+            return i;
+        }
+
+        @SafeVarargs
+        static <T> T pick(Random r, T... values) {
+            return values[r.nextInt(values.length)];
+        }
+
+        static byte pickByte(Random r, byte... values) {
+            return values[r.nextInt(values.length)];
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------

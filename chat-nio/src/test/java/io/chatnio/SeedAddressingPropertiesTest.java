@@ -1,5 +1,11 @@
 package io.chatnio;
 
+import static io.chatnio.CodecPropertiesTest.Cases.anyByte;
+import static io.chatnio.CodecPropertiesTest.Cases.forAll;
+import static io.chatnio.CodecPropertiesTest.Cases.intBetween;
+import static io.chatnio.CodecPropertiesTest.Cases.listOf;
+import static io.chatnio.CodecPropertiesTest.Cases.pick;
+import static io.chatnio.CodecPropertiesTest.Cases.weighted;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,25 +22,25 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
-/** {@link Routers#byAddress()}, the seed protocol's {@code IP:PORT:BODY} addressing, on random input. */
+/**
+ * {@link Routers#byAddress()}, the seed protocol's {@code IP:PORT:BODY} addressing, on random input.
+ *
+ * <p>Each property runs a fixed number of random cases drawn from a {@link Random} with a fixed seed, a
+ * constant per test; {@code -Dchatnio.test.seed=N} replaces it (see {@link CodecPropertiesTest.Cases}). A
+ * failure names the seed, the case index and the generated input.
+ */
 class SeedAddressingPropertiesTest {
     private static final Routers.Addressing ADDRESSING = Routers.byAddress();
     private static final Set<String> DOCUMENTED_ERRORS =
@@ -101,24 +107,44 @@ class SeedAddressingPropertiesTest {
     // ---------------------------------------------------------------------------------------------------
     // Valid IPv4 addressing
 
-    @Property(tries = 1000)
-    void ipv4AddressingFindsTheTargetAndLeavesPositionAtTheBody(
-            @ForAll @IntRange(min = 0, max = 255) int a, @ForAll @IntRange(min = 0, max = 255) int b,
-            @ForAll @IntRange(min = 0, max = 255) int c, @ForAll @IntRange(min = 0, max = 255) int d,
-            @ForAll @IntRange(min = 1, max = 65535) int port, @ForAll("bodies") String body,
-            @ForAll("padding") byte[] before, @ForAll("padding") byte[] after,
-            @ForAll boolean registered, @ForAll boolean readOnly) throws UnknownHostException {
+    record Ipv4Case(int a, int b, int c, int d, int port, String body, byte[] before, byte[] after,
+            boolean registered, boolean readOnly) {
+        @Override
+        public String toString() {
+            return "Ipv4Case[" + a + "." + b + "." + c + "." + d + ", port=" + port + ", body=" + quote(body)
+                    + ", before=" + quote(before) + ", after=" + quote(after) + ", registered=" + registered
+                    + ", readOnly=" + readOnly + "]";
+        }
+    }
+
+    @Test
+    void ipv4AddressingFindsTheTargetAndLeavesPositionAtTheBody() {
+        forAll(0x1F4L, 1000,
+                r -> new Ipv4Case(intBetween(r, 0, 255), intBetween(r, 0, 255), intBetween(r, 0, 255),
+                        intBetween(r, 0, 255), intBetween(r, 1, 65535), body(r), padding(r), padding(r),
+                        r.nextBoolean(), r.nextBoolean()),
+                SeedAddressingPropertiesTest::ipv4AddressingFindsTheTargetAndLeavesPositionAtTheBody);
+    }
+
+    private static void ipv4AddressingFindsTheTargetAndLeavesPositionAtTheBody(Ipv4Case t)
+            throws UnknownHostException {
+        int a = t.a();
+        int b = t.b();
+        int c = t.c();
+        int d = t.d();
+        int port = t.port();
+        byte[] before = t.before();
         int ip = a << 24 | b << 16 | c << 8 | d;
         InetAddress address = InetAddress.getByAddress(ipv4Bytes(ip));
         FakeRegistry fake = new FakeRegistry();
         // decoys that share the address or the port
         fake.add(new InetSocketAddress(address, port % 65535 + 1), "same address, other port");
         fake.add(new InetSocketAddress(InetAddress.getByAddress(ipv4Bytes(ip ^ 1)), port), "same port, other address");
-        Connection target = registered ? fake.add(new InetSocketAddress(address, port), "target") : null;
+        Connection target = t.registered() ? fake.add(new InetSocketAddress(address, port), "target") : null;
 
         String header = a + "." + b + "." + c + "." + d + ":" + port + ":";
-        byte[] bodyBytes = body.getBytes(UTF_8);
-        ByteBuffer m = embed(before, concat(header.getBytes(UTF_8), bodyBytes), after, readOnly);
+        byte[] bodyBytes = t.body().getBytes(UTF_8);
+        ByteBuffer m = embed(before, concat(header.getBytes(UTF_8), bodyBytes), t.after(), t.readOnly());
         int limit = m.limit();
 
         Connection resolved = ADDRESSING.resolve(SENDER, m, fake.registry);
@@ -130,15 +156,30 @@ class SeedAddressingPropertiesTest {
         assertThat(remaining(m)).isEqualTo(bodyBytes);
     }
 
-    @Property(tries = 300)
-    void ipv6AddressingFindsTheTarget(@ForAll("ipv6") byte[] ip, @ForAll boolean upperCase,
-            @ForAll @IntRange(min = 1, max = 65535) int port, @ForAll("bodies") String body) throws UnknownHostException {
+    record Ipv6Case(byte[] ip, boolean upperCase, int port, String body) {
+        @Override
+        public String toString() {
+            return "Ipv6Case[ip=" + Arrays.toString(ip) + ", upperCase=" + upperCase + ", port=" + port + ", body="
+                    + quote(body) + "]";
+        }
+    }
+
+    @Test
+    void ipv6AddressingFindsTheTarget() {
+        forAll(0x1F6L, 300, r -> new Ipv6Case(ipv6(r), r.nextBoolean(), intBetween(r, 1, 65535), body(r)),
+                SeedAddressingPropertiesTest::ipv6AddressingFindsTheTarget);
+    }
+
+    private static void ipv6AddressingFindsTheTarget(Ipv6Case t) throws UnknownHostException {
+        byte[] ip = t.ip();
+        int port = t.port();
+        String body = t.body();
         StringBuilder literal = new StringBuilder();
         ByteBuffer groups = ByteBuffer.wrap(ip);
         for (int i = 0; i < 8; i++) {
             literal.append(i == 0 ? "" : ":").append(Integer.toHexString(groups.getShort() & 0xffff));
         }
-        String text = upperCase ? literal.toString().toUpperCase() : literal.toString();
+        String text = t.upperCase() ? literal.toString().toUpperCase() : literal.toString();
         FakeRegistry fake = new FakeRegistry();
         // an IPv4-mapped address comes back as the IPv4 address, in the registry as from the parser
         Connection target = fake.add(new InetSocketAddress(InetAddress.getByAddress(ip), port), "target");
@@ -150,7 +191,7 @@ class SeedAddressingPropertiesTest {
         assertThat(remaining(m)).isEqualTo(body.getBytes(UTF_8));
     }
 
-    @Example
+    @Test
     void examples() {
         FakeRegistry fake = new FakeRegistry();
         Connection local = fake.add(new InetSocketAddress("127.0.0.1", 5000), "local");
@@ -199,18 +240,43 @@ class SeedAddressingPropertiesTest {
     // ---------------------------------------------------------------------------------------------------
     // Garbage
 
+    record GarbageCase(byte[] message, byte[] before, byte[] after) {
+        @Override
+        public String toString() {
+            return "GarbageCase[message=" + quote(message) + ", before=" + quote(before) + ", after=" + quote(after)
+                    + "]";
+        }
+    }
+
     /**
      * Any input: a result or an IllegalArgumentException with a documented text, nothing else; the buffer's
      * limit and content are untouched. Unbracketed input is checked against a model of the documented IPv4
      * form ({@code D.D.D.D:PORT:BODY}, 1 to 3 digits per part, each at most 255; 1 to 5 port digits, 1 to
      * 65535): the same target and body start, or the same error text.
      */
-    @Property(tries = 2000)
-    void garbageGivesAResultOrADocumentedError(@ForAll("garbage") byte[] message, @ForAll("padding") byte[] before,
-            @ForAll("padding") byte[] after) throws UnknownHostException {
+    @Test
+    void garbageGivesAResultOrADocumentedError() {
+        int tries = 2000;
+        Map<String, Integer> outcomes = new TreeMap<>();
+        long seed = forAll(0xADD4E55L, tries, r -> new GarbageCase(garbage(r), padding(r), padding(r)),
+                t -> garbageGivesAResultOrADocumentedError(t, outcomes));
+        List<String> required = new ArrayList<>(List.of("found", "not connected"));
+        required.addAll(DOCUMENTED_ERRORS.stream().sorted().toList());
+        for (String s : required) {
+            int n = outcomes.getOrDefault(s, 0);
+            assertThat(100.0 * n / tries)
+                    .as("percentage of cases with outcome \"%s\" (seed %d; all outcomes: %s)", s, seed, outcomes)
+                    .isGreaterThan(0.2);
+        }
+    }
+
+    private static void garbageGivesAResultOrADocumentedError(GarbageCase t, Map<String, Integer> outcomes)
+            throws UnknownHostException {
+        byte[] message = t.message();
+        byte[] before = t.before();
         FakeRegistry fake = new FakeRegistry();
         Connection anyone = fake.add(new InetSocketAddress("1.2.3.4", 80), "1.2.3.4:80");
-        ByteBuffer m = embed(before, message, after, true);
+        ByteBuffer m = embed(before, message, t.after(), true);
         int limit = m.limit(); // read-only: a write would fail with ReadOnlyBufferException
 
         Connection resolved;
@@ -227,12 +293,7 @@ class SeedAddressingPropertiesTest {
             error = e.getMessage();
         }
         assertThat(m.limit()).isEqualTo(limit);
-        Statistics.label("outcome").collect(error != null ? error : resolved != null ? "found" : "not connected");
-        Statistics.label("outcome").coverage(check -> {
-            check.check("found").percentage(p -> p > 0.2);
-            check.check("not connected").percentage(p -> p > 0.2);
-            DOCUMENTED_ERRORS.forEach(e -> check.check(e).percentage(p -> p > 0.2));
-        });
+        outcomes.merge(error != null ? error : resolved != null ? "found" : "not connected", 1, Integer::sum);
 
         String text = new String(message, ISO_8859_1);
         if (text.startsWith("[")) {
@@ -282,17 +343,18 @@ class SeedAddressingPropertiesTest {
     }
 
     // ---------------------------------------------------------------------------------------------------
-    // A bug: a bracketed "literal" that does not start with a hex digit or ':' is looked up as a host name
+    // A fixed bug: a bracketed "literal" that did not start with a hex digit or ':' was looked up as a host name
 
     /**
      * {@link Routers#byAddress()} documents "Host names are not resolved: they are malformed addressing", and
      * parseIpv6 means to parse a literal only. But {@code InetAddress.getByName} treats a string that does not
      * begin with a hex digit or ':' as a host name and asks the system resolver, even when it contains ':'.
-     * So {@code [g:1]:80:hi} makes the loop thread do a blocking name lookup (getaddrinfo, DNS). Shown here
-     * in a child JVM whose resolver is a hosts file mapping the name {@code g:1} to 10.1.2.3: the message is
-     * then delivered to 10.1.2.3:80 instead of being rejected as "bad address".
+     * So {@code [g:1]:80:hi} used to make the loop thread do a blocking name lookup (getaddrinfo, DNS); parseIpv6
+     * now accepts only hex digits, ':' and '.'. Checked in a child JVM whose resolver is a hosts file mapping
+     * the name {@code g:1} to 10.1.2.3: with the bug the message was delivered to 10.1.2.3:80 instead of being
+     * rejected as "bad address".
      */
-    @Example
+    @Test
     void bracketedHostNamesAreNotResolved() throws Exception {
         Path hosts = Files.createTempFile("chat-nio-hosts", ".txt");
         try {
@@ -325,79 +387,120 @@ class SeedAddressingPropertiesTest {
     // ---------------------------------------------------------------------------------------------------
     // Generators
 
-    /** UTF-8 text of 1- to 4-byte characters, with plenty of ':'. */
-    @Provide
-    Arbitrary<String> bodies() {
-        Arbitrary<Integer> codePoint = Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.just((int) ':')),
-                Tuple.of(6, Arbitraries.integers().between(0x20, 0x7e)),
-                Tuple.of(2, Arbitraries.integers().between(0, 0x1f)),
-                Tuple.of(2, Arbitraries.integers().between(0x80, 0x7ff)),
-                Tuple.of(2, Arbitraries.integers().between(0x800, 0xd7ff)),
-                Tuple.of(2, Arbitraries.integers().between(0x10000, 0x10ffff)));
-        return codePoint.list().ofMaxSize(20).map(cps -> {
-            StringBuilder s = new StringBuilder();
-            cps.forEach(s::appendCodePoint);
-            return s.toString();
-        });
-    }
-
-    /** Bytes outside the message, in the same buffer: the parser must not look at them. */
-    @Provide
-    Arbitrary<byte[]> padding() {
-        return Arbitraries.of((byte) ':', (byte) '1', (byte) '.', (byte) ']', (byte) 'x').array(byte[].class).ofMaxSize(4);
-    }
-
-    @Provide
-    Arbitrary<byte[]> ipv6() {
-        return Arbitraries.oneOf(
-                Arbitraries.bytes().array(byte[].class).ofSize(16),
-                // IPv4-mapped ::ffff:a.b.c.d, written in hex groups
-                Arbitraries.bytes().array(byte[].class).ofSize(4).map(v4 -> concat(new byte[10],
-                        new byte[] {(byte) 0xff, (byte) 0xff}, v4)));
-    }
-
-    /**
-     * Messages made of the characters the parser looks at, and valid messages with one character inserted,
-     * deleted or replaced.
-     */
-    @Provide
-    Arbitrary<byte[]> garbage() {
-        Arbitrary<Character> interesting = Arbitraries.of('0', '1', '2', '5', '6', '9', '.', '.', ':', ':', ':', '[',
-                ']', 'a', 'F', '%', ' ', '-', '\u00e9', '\u00ff', '\0');
-        Arbitrary<String> soup = interesting.list().ofMaxSize(24).map(cs -> {
-            StringBuilder s = new StringBuilder();
-            cs.forEach(s::append);
-            return s.toString();
-        });
-        Arbitrary<String> valid = Arbitraries.of("1.2.3.4:80:hi", "255.255.255.255:65535:", "0.0.0.0:1:a:b",
-                "01.002.3.4:00080:x", "[::1]:80:hi", "[::ffff:1.2.3.4]:80:x", "[fe80::1%1]:9:x", "[1:2:3:4:5:6:7:8]:1:");
-        Arbitrary<String> mutated = Combinators.combine(valid, Arbitraries.integers().between(0, 30),
-                Arbitraries.of(0, 1, 2), interesting).as((s, at, op, ch) -> {
-                    int i = Math.min(at, s.length());
-                    switch (op) {
-                        case 0:
-                            return s.substring(0, i) + ch + s.substring(i);
-                        case 1:
-                            return i < s.length() ? s.substring(0, i) + s.substring(i + 1) : s;
-                        default:
-                            return i < s.length() ? s.substring(0, i) + ch + s.substring(i + 1) : s + ch;
-                    }
-                });
-        return Arbitraries.oneOf(soup, mutated, valid).map(s -> avoidNameLookup(s).getBytes(ISO_8859_1));
-    }
-
-    /**
-     * Bracketed text that passes parseIpv6's character check but starts with neither a hex digit nor ':' would
-     * reach the system resolver (the bug shown
-     * in {@link #bracketedHostNamesAreNotResolved}); keep the properties off the network.
-     */
-    private static String avoidNameLookup(String s) {
-        if (s.length() > 1 && s.charAt(0) == '[' && (s.charAt(1) == '.' || s.charAt(1) == '%'
-                || s.charAt(1) < 128 && Character.isLetter(s.charAt(1)) && Character.digit(s.charAt(1), 16) < 0)) {
-            return "[:" + s.substring(2);
+    /** UTF-8 text of up to 20 1- to 4-byte characters, with plenty of ':'. */
+    static String body(Random r) {
+        StringBuilder s = new StringBuilder();
+        for (int cp : listOf(r, 20, () -> {
+            switch (weighted(r, 3, 6, 2, 2, 2, 2)) {
+                case 0:
+                    return (int) ':';
+                case 1:
+                    return intBetween(r, 0x20, 0x7e);
+                case 2:
+                    return intBetween(r, 0, 0x1f);
+                case 3:
+                    return intBetween(r, 0x80, 0x7ff);
+                case 4:
+                    return intBetween(r, 0x800, 0xd7ff);
+                default:
+                    return intBetween(r, 0x10000, 0x10ffff);
+            }
+        })) {
+            s.appendCodePoint(cp);
         }
-        return s;
+        return s.toString();
+    }
+
+    private static final byte[] PADDING = {':', '1', '.', ']', 'x'};
+
+    /** Up to 4 bytes outside the message, in the same buffer: the parser must not look at them. */
+    static byte[] padding(Random r) {
+        byte[] b = new byte[r.nextInt(5)];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = PADDING[r.nextInt(PADDING.length)];
+        }
+        return b;
+    }
+
+    /** Any 16 bytes, or (half the time) an IPv4-mapped ::ffff:a.b.c.d, written in hex groups by the test. */
+    static byte[] ipv6(Random r) {
+        byte[] ip = new byte[16];
+        if (r.nextBoolean()) {
+            for (int i = 0; i < 16; i++) {
+                ip[i] = anyByte(r);
+            }
+        } else {
+            ip[10] = (byte) 0xff;
+            ip[11] = (byte) 0xff;
+            for (int i = 12; i < 16; i++) {
+                ip[i] = anyByte(r);
+            }
+        }
+        return ip;
+    }
+
+    private static final Character[] INTERESTING = {'0', '1', '2', '5', '6', '9', '.', '.', ':', ':', ':', '[',
+            ']', 'a', 'F', '%', ' ', '-', '\u00e9', '\u00ff', '\0'};
+    private static final String[] VALID = {"1.2.3.4:80:hi", "255.255.255.255:65535:", "0.0.0.0:1:a:b",
+            "01.002.3.4:00080:x", "[::1]:80:hi", "[::ffff:1.2.3.4]:80:x", "[fe80::1%1]:9:x", "[1:2:3:4:5:6:7:8]:1:"};
+
+    /**
+     * Messages made of the characters the parser looks at, valid messages with one character inserted,
+     * deleted or replaced, and valid messages, a third each. Bracketed text is not rewritten: parseIpv6 rejects
+     * any text a resolver would be asked about before it reaches {@code InetAddress.getByName}.
+     */
+    static byte[] garbage(Random r) {
+        String s;
+        switch (r.nextInt(3)) {
+            case 0: {
+                StringBuilder soup = new StringBuilder();
+                for (char c : listOf(r, 24, () -> pick(r, INTERESTING))) {
+                    soup.append(c);
+                }
+                s = soup.toString();
+                break;
+            }
+            case 1: {
+                String valid = pick(r, VALID);
+                int i = Math.min(intBetween(r, 0, 30), valid.length());
+                int op = r.nextInt(3);
+                char ch = pick(r, INTERESTING);
+                switch (op) {
+                    case 0:
+                        s = valid.substring(0, i) + ch + valid.substring(i);
+                        break;
+                    case 1:
+                        s = i < valid.length() ? valid.substring(0, i) + valid.substring(i + 1) : valid;
+                        break;
+                    default:
+                        s = i < valid.length() ? valid.substring(0, i) + ch + valid.substring(i + 1) : valid + ch;
+                }
+                break;
+            }
+            default:
+                s = pick(r, VALID);
+        }
+        return s.getBytes(ISO_8859_1);
+    }
+
+    /** Java-literal-like text of {@code s}: printable ASCII as is, anything else escaped. */
+    static String quote(String s) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c >= 0x20 && c < 0x7f) {
+                out.append(c);
+            } else {
+                out.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    /** {@code b} as ISO-8859-1 text, quoted. */
+    static String quote(byte[] b) {
+        return quote(new String(b, ISO_8859_1));
     }
 
     // ---------------------------------------------------------------------------------------------------
