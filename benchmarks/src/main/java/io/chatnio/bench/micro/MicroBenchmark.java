@@ -32,8 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * </pre>
  * Each class's javadoc gives its own command.
  *
- * <p>Threading: JMH calls setup, teardown and benchmark methods on its one benchmark thread. Benchmarks that
- * need a reactor run their measured work on its loop thread with {@link #onLoop} and wait for it.
+ * <p>Threading: JMH calls setup, teardown and benchmark methods on its one benchmark thread. Work that must run
+ * on a reactor's loop thread (the registry, in {@link RoutingLookupBenchmark}) is handed over with
+ * {@link #onLoop}, which waits for it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <p>A reactor holds {@code connections} real loopback connections (their client ends are held by a child
  * JVM, see {@link LoopbackClients}). The registry is loop-thread only, so each invocation runs a batch of
- * {@link #LOOKUPS} lookups in one {@link Reactor#execute} task and waits for it: the hand-off (a few
- * microseconds) is amortised over the batch. The lookups target connections picked at random (seeded), each
+ * {@link #LOOKUPS} lookups in one {@link Reactor#execute} task and waits for it: the hand-off (a task, a
+ * wake-up, a future) is amortised over the batch. The lookups target connections picked at random (seeded), each
  * message prepared in one direct buffer beforehand, as the reactor's read buffer holds it; the router's
  * {@code message} argument is that buffer with position and limit around one message.
  *
