@@ -16,7 +16,7 @@ public final class ReactorBuilder {
     private boolean daemon;
     private int highWatermark = 256 * 1024;
     private int lowWatermark = 128 * 1024;
-    private int chunkSize = 16 * 1024;
+    private int chunkSize = 8 * 1024;
     private int readBufferSize = 64 * 1024;
     private int maxReadBytesPerPass = 256 * 1024;
     private int maxWriteBytesPerPass = 256 * 1024;
@@ -87,7 +87,7 @@ public final class ReactorBuilder {
         return this;
     }
 
-    /** Size of each pooled outbound buffer; messages span several when larger. Default 16 KiB. */
+    /** Size of each pooled outbound buffer; messages span several when larger. Default 8 KiB. */
     public ReactorBuilder chunkSize(int bytes) {
         this.chunkSize = positive(bytes, "chunkSize");
         return this;

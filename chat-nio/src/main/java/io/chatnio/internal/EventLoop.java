@@ -79,7 +79,7 @@ public final class EventLoop implements Reactor {
      * Most queue entries of one connection that reference shared fan-out chunks; later fan-outs to it are
      * copied into its own chunks instead. A shared chunk stays alive while any queue references it, so a
      * backlogged recipient could otherwise pin a whole chunk per small message it has not yet received;
-     * with this cap it pins at most 16 chunks (256 KiB at the default chunk size). A recipient that keeps up
+     * with this cap it pins at most 16 chunks (128 KiB at the default chunk size). A recipient that keeps up
      * has at most a few shared entries queued and never pays for the copy.
      */
     static final int MAX_SHARED_ENTRIES = 16;
@@ -195,8 +195,10 @@ public final class EventLoop implements Reactor {
         this.rejectFrame = frame(codec, "ERR too many connections".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         int readSize = Math.max(b.readBufferSize(), codec.maxFrameLength() + 4096);
         this.readBuffer = ByteBuffer.allocateDirect(readSize);
-        this.chunks = new ChunkPool(b.chunkSize(), Math.max(16, (16 << 20) / b.chunkSize())); // <= 16 MiB kept free
-        this.partials = new PartialPool(readSize, 64);
+        // Free buffers are kept up to what was once in use at the same time, capped: 32 MiB of chunks, 4 MiB
+        // per partial-buffer size class. Nothing is allocated ahead of use.
+        this.chunks = new ChunkPool(b.chunkSize(), Math.max(16, (32 << 20) / b.chunkSize()));
+        this.partials = new PartialPool(readSize, 4 << 20);
         this.userWriter = new Writer(this, chunks, codec);
         this.sendWriter = new Writer(this, chunks, codec);
         this.selector = Selector.open();

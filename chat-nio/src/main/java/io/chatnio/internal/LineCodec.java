@@ -49,6 +49,33 @@ public final class LineCodec implements FrameCodec {
         return "lines(" + maxLineLength + ")";
     }
 
+    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+    private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
+
+    /**
+     * The index of the first {@code '\n'} in {@code b[from, to)}, or -1. Eight bytes at a time: for each byte
+     * of {@code word ^ NEWLINES} that is zero the expression below sets that byte's high bit, and only then
+     * (exact, no carries between bytes), so the first match is the highest set bit of a big-endian word and
+     * the lowest of a little-endian one.
+     */
+    static int indexOfNewline(ByteBuffer b, int from, int to) {
+        int i = from;
+        boolean bigEndian = b.order() == java.nio.ByteOrder.BIG_ENDIAN;
+        for (; i + 8 <= to; i += 8) {
+            long x = b.getLong(i) ^ NEWLINES;
+            long found = ~(((x & LOW7) + LOW7) | x | LOW7);
+            if (found != 0) {
+                return i + ((bigEndian ? Long.numberOfLeadingZeros(found) : Long.numberOfTrailingZeros(found)) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
+            if (b.get(i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** One per connection; only called on the loop thread. */
     static final class Decoder implements FrameDecoder {
         private final int maxLineLength;
@@ -65,19 +92,18 @@ public final class LineCodec implements FrameCodec {
             int limit = in.limit();
             // A line may be maxLineLength bytes plus "\r\n": never look further than that for its end.
             int stop = (int) Math.min(limit, (long) start + maxLineLength + 2);
-            for (int i = start + scanned; i < stop; i++) {
-                if (in.get(i) == '\n') {
-                    int end = i;
-                    if (end > start && in.get(end - 1) == '\r') {
-                        end--;
-                    }
-                    scanned = 0;
-                    if (end - start > maxLineLength) {
-                        throw new FrameException.TooLong(maxLineLength, end - start);
-                    }
-                    in.limit(end);
-                    return i + 1;
+            int i = indexOfNewline(in, start + scanned, stop);
+            if (i >= 0) {
+                int end = i;
+                if (end > start && in.get(end - 1) == '\r') {
+                    end--;
                 }
+                scanned = 0;
+                if (end - start > maxLineLength) {
+                    throw new FrameException.TooLong(maxLineLength, end - start);
+                }
+                in.limit(end);
+                return i + 1;
             }
             scanned = stop - start;
             if (limit - start > maxLineLength + 1) {
