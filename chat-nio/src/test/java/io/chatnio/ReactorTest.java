@@ -330,6 +330,47 @@ class ReactorTest {
     }
 
     @Test
+    void aFatalLoopErrorIsKeptAndReportedToCallers() throws Exception {
+        Reactor reactor = Reactor.builder().handler(ECHO).threadName("fatal-loop").start();
+        TestClient client = connect(reactor.bind(ANY_PORT));
+        client.writeLine("before");
+        assertThat(client.readLine()).isEqualTo("before");
+        // A VirtualMachineError other than StackOverflowError is not survivable: the loop must end and say why.
+        reactor.execute(() -> {
+            throw new OutOfMemoryError("simulated by the test");
+        });
+        assertThatThrownBy(() -> reactor.awaitTermination(10, TimeUnit.SECONDS))
+                .isInstanceOf(ReactorException.class)
+                .hasRootCauseInstanceOf(OutOfMemoryError.class);
+        assertThat(reactor.isTerminated()).isTrue();
+        assertThat(client.awaitClosed()).isTrue(); // every connection was closed on the way out
+        assertThatThrownBy(reactor::close).isInstanceOf(ReactorException.class);
+        assertThatThrownBy(() -> reactor.execute(() -> { }))
+                .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+    }
+
+    private static final AttributeKey<Integer> COUNT = AttributeKey.newKey("count");
+
+    @Test
+    void attributesArePerConnection() throws Exception {
+        Reactor reactor = start(Reactor.builder().handler((c, payload) -> {
+            Integer n = c.attr(COUNT);
+            int next = n == null ? 1 : n + 1;
+            c.attr(COUNT, next);
+            c.message().putDecimal(next).send();
+        }));
+        InetSocketAddress address = reactor.bind(ANY_PORT);
+        TestClient a = connect(address);
+        TestClient b = connect(address);
+        a.writeLine("x");
+        a.writeLine("x");
+        b.writeLine("x");
+        assertThat(a.readLine()).isEqualTo("1");
+        assertThat(a.readLine()).isEqualTo("2");
+        assertThat(b.readLine()).isEqualTo("1");
+    }
+
+    @Test
     void statsCountTraffic() throws Exception {
         Reactor reactor = start(Reactor.builder().handler(ECHO));
         TestClient client = connect(reactor.bind(ANY_PORT));

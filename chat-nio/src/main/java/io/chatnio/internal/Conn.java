@@ -239,7 +239,7 @@ final class Conn implements Connection {
         }
     }
 
-    /** Joins a group name to {@link #groups}. Only called on the loop thread. */
+    /** {@link #groups}, created on first use. Only called on the loop thread. */
     List<String> groupsForUpdate() {
         if (groups == null) {
             groups = new ArrayList<>(2);

@@ -48,6 +48,8 @@ final class Writer implements MessageWriter {
     private Chunk arena;
     /** Slow-consumer policy for this message, or null for the reactor's default. */
     private io.chatnio.SlowConsumerPolicy policy;
+    /** Scratch for {@link #putDecimal}: the digits of a long, written from the end. */
+    private final byte[] digits = new byte[20];
     /** Whether {@link #end} has appended the trailer and header of the current fan-out. */
     private boolean sealed;
 
@@ -95,6 +97,7 @@ final class Writer implements MessageWriter {
     }
 
     private void start(Chunk first) {
+        first.buf.clear(); // absolute puts are checked against the limit, which a gathering write may have lowered
         policy = null;
         held[0] = first;
         heldCount = 1;
@@ -119,7 +122,12 @@ final class Writer implements MessageWriter {
             }
             held[heldCount++] = c;
         }
-        c.buf.clear(); // absolute puts are checked against the limit, which a gathering write may have lowered
+        ByteBuffer b = c.buf;
+        if (b.limit() != b.capacity()) {
+            // Absolute puts are checked against the limit, and a gathering write of a queue that shares this
+            // chunk (a fan-out arena) may have lowered it since; the bytes we write are past its ranges.
+            b.clear();
+        }
         return c;
     }
 
@@ -164,29 +172,35 @@ final class Writer implements MessageWriter {
     @Override
     public MessageWriter put(byte b) {
         loop.assertInLoop();
+        putByte(b);
+        return this;
+    }
+
+    /** {@link #put(byte)} without the thread check, for callers that made it. */
+    private void putByte(byte b) {
         Chunk c = current();
         c.buf.put(c.writeIndex++, b);
         length++;
-        return this;
     }
 
     @Override
     public MessageWriter putDecimal(long value) {
         loop.assertInLoop();
+        if (value == Long.MIN_VALUE) {
+            return putUtf8("-9223372036854775808");
+        }
+        byte[] d = digits;
+        int i = d.length;
+        long v = Math.abs(value);
+        do {
+            d[--i] = (byte) ('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
         if (value < 0) {
-            put((byte) '-');
-            if (value == Long.MIN_VALUE) {
-                return putUtf8("9223372036854775808");
-            }
-            value = -value;
+            d[--i] = '-';
         }
-        long div = 1;
-        while (value / div >= 10) {
-            div *= 10;
-        }
-        for (; div > 0; div /= 10) {
-            put((byte) ('0' + (value / div) % 10));
-        }
+        putRaw(d, i, d.length - i);
+        length += d.length - i;
         return this;
     }
 
@@ -197,22 +211,22 @@ final class Writer implements MessageWriter {
         for (int i = 0; i < n; i++) {
             char ch = s.charAt(i);
             if (ch < 0x80) {
-                put((byte) ch);
+                putByte((byte) ch);
             } else if (ch < 0x800) {
-                put((byte) (0xC0 | (ch >> 6)));
-                put((byte) (0x80 | (ch & 0x3F)));
+                putByte((byte) (0xC0 | (ch >> 6)));
+                putByte((byte) (0x80 | (ch & 0x3F)));
             } else if (Character.isHighSurrogate(ch) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
                 int cp = Character.toCodePoint(ch, s.charAt(++i));
-                put((byte) (0xF0 | (cp >> 18)));
-                put((byte) (0x80 | ((cp >> 12) & 0x3F)));
-                put((byte) (0x80 | ((cp >> 6) & 0x3F)));
-                put((byte) (0x80 | (cp & 0x3F)));
+                putByte((byte) (0xF0 | (cp >> 18)));
+                putByte((byte) (0x80 | ((cp >> 12) & 0x3F)));
+                putByte((byte) (0x80 | ((cp >> 6) & 0x3F)));
+                putByte((byte) (0x80 | (cp & 0x3F)));
             } else if (Character.isSurrogate(ch)) {
-                put((byte) '?');
+                putByte((byte) '?');
             } else {
-                put((byte) (0xE0 | (ch >> 12)));
-                put((byte) (0x80 | ((ch >> 6) & 0x3F)));
-                put((byte) (0x80 | (ch & 0x3F)));
+                putByte((byte) (0xE0 | (ch >> 12)));
+                putByte((byte) (0x80 | ((ch >> 6) & 0x3F)));
+                putByte((byte) (0x80 | (ch & 0x3F)));
             }
         }
         return this;
