@@ -301,7 +301,7 @@ final class Writer implements MessageWriter {
         mode = IDLE;
         target = null;
         sealed = false;
-        loop.queued(conn, p);
+        loop.queued(conn, p, length);
     }
 
     @Override
@@ -327,7 +327,7 @@ final class Writer implements MessageWriter {
         } else {
             copyTo(q); // bound what a backlogged recipient pins: see MAX_SHARED_ENTRIES
         }
-        loop.queued(conn, p);
+        loop.queued(conn, p, length);
     }
 
     /** Ends whatever message is in progress: a fan-out is finished, an unsent direct message dropped. */
