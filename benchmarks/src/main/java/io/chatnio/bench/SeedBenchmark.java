@@ -31,8 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * mvn -B package -pl benchmarks -am -DskipTests
  * java -jar benchmarks/target/benchmarks.jar 'io.chatnio.bench.*Benchmark'
  * </pre>
- * {@code impl=chatnio} is left out of the defaults until {@link ChatNioSeedServer} exists; add
- * {@code -p impl=chatnio,netty,...} then. Each class's javadoc gives its own command.
+ * Narrow it with {@code -p impl=chatnio,netty,...}. Each class's javadoc gives its own command.
  *
  * <p>Threading: JMH calls the setup, teardown and benchmark methods on its one benchmark thread; the
  * server and the driver run on their own threads (a Netty server and the driver take one core each on

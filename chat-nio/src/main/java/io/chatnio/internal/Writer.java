@@ -50,7 +50,7 @@ final class Writer implements MessageWriter {
     private io.chatnio.SlowConsumerPolicy policy;
     /** Scratch for {@link #putDecimal}: the digits of a long, written from the end. */
     private final byte[] digits = new byte[20];
-    /** Whether {@link #end} has appended the trailer and header of the current fan-out. */
+    /** Whether {@link #seal} has appended the trailer and filled the header of the current message. */
     private boolean sealed;
 
     Writer(EventLoop loop, ChunkPool pool, FrameCodec codec) {

@@ -184,13 +184,28 @@ public class RoutingLookupBenchmark extends MicroBenchmark {
     }
 
     /**
-     * The rival: {@code Routers}' IPv4 parse (the same code, IPv4 only), then a new {@link InetSocketAddress}
-     * per message looked up in a {@link HashMap}. Loop thread only.
+     * The rival: the same parse ({@link Routers#byAddress()} itself), then a new {@link InetSocketAddress} per
+     * message looked up in a {@link HashMap}, which is what a straightforward server does. Loop thread only.
      */
     static final class HashMapAddressing implements Routers.Addressing {
-        private final Map<InetSocketAddress, Connection> byAddress;
+        private final Routers.Addressing parse = Routers.byAddress();
+        private final HashMapRegistry registry;
 
         HashMapAddressing(List<Connection> connections) {
+            registry = new HashMapRegistry(connections);
+        }
+
+        @Override
+        public Connection resolve(Connection sender, ByteBuffer m, ConnectionRegistry ignored) {
+            return parse.resolve(sender, m, registry);
+        }
+    }
+
+    /** Answers {@link #byIpv4} from a {@code HashMap<InetSocketAddress, Connection>}; nothing else is used. */
+    private static final class HashMapRegistry implements ConnectionRegistry {
+        private final Map<InetSocketAddress, Connection> byAddress;
+
+        HashMapRegistry(List<Connection> connections) {
             byAddress = new HashMap<>(connections.size() * 2);
             for (Connection c : connections) {
                 byAddress.put(c.remoteAddress(), c);
@@ -198,89 +213,69 @@ public class RoutingLookupBenchmark extends MicroBenchmark {
         }
 
         @Override
-        public Connection resolve(Connection sender, ByteBuffer m, ConnectionRegistry registry) {
-            int start = m.position();
-            int limit = m.limit();
-            if (start == limit) {
-                throw new IllegalArgumentException("empty message");
-            }
-            int hostEnd = indexOf(m, start, limit, (byte) ':');
-            if (hostEnd < 0) {
-                throw new IllegalArgumentException("expected IP:PORT:MESSAGE");
-            }
-            int portEnd = indexOf(m, hostEnd + 1, limit, (byte) ':');
-            if (portEnd < 0) {
-                throw new IllegalArgumentException("expected IP:PORT:MESSAGE");
-            }
-            int port = parsePort(m, hostEnd + 1, portEnd);
-            int ip = parseIpv4(m, start, hostEnd);
-            InetAddress address;
+        public Connection byIpv4(int ip, int port) {
             try {
-                address = InetAddress.getByAddress(new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
+                InetAddress address = InetAddress.getByAddress(
+                        new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
+                return byAddress.get(new InetSocketAddress(address, port));
             } catch (UnknownHostException e) {
                 throw new IllegalArgumentException("bad address");
             }
-            Connection target = byAddress.get(new InetSocketAddress(address, port));
-            m.position(portEnd + 1);
-            return target;
         }
 
-        private static int indexOf(ByteBuffer m, int from, int to, byte b) {
-            for (int i = from; i < to; i++) {
-                if (m.get(i) == b) {
-                    return i;
-                }
-            }
-            return -1;
+        @Override
+        public Connection byAddress(InetSocketAddress address) {
+            return byAddress.get(address);
         }
 
-        private static int parsePort(ByteBuffer m, int from, int to) {
-            if (to == from || to - from > 5) {
-                throw new IllegalArgumentException("bad port");
-            }
-            int port = 0;
-            for (int i = from; i < to; i++) {
-                int d = m.get(i) - '0';
-                if (d < 0 || d > 9) {
-                    throw new IllegalArgumentException("bad port");
-                }
-                port = port * 10 + d;
-            }
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("bad port");
-            }
-            return port;
+        @Override
+        public int size() {
+            return byAddress.size();
         }
 
-        private static int parseIpv4(ByteBuffer m, int from, int to) {
-            int ip = 0;
-            int parts = 0;
-            int i = from;
-            while (true) {
-                int value = 0;
-                int digits = 0;
-                while (i < to && m.get(i) != '.') {
-                    int d = m.get(i) - '0';
-                    if (d < 0 || d > 9 || ++digits > 3) {
-                        throw new IllegalArgumentException("bad address");
-                    }
-                    value = value * 10 + d;
-                    i++;
-                }
-                if (digits == 0 || value > 255) {
-                    throw new IllegalArgumentException("bad address");
-                }
-                ip = (ip << 8) | value;
-                parts++;
-                if (i == to) {
-                    break;
-                }
-                i++; // the '.'
-            }
-            if (parts != 4) {
-                throw new IllegalArgumentException("bad address");
-            }
-            return ip;
+        @Override
+        public List<Connection> all() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Connection byId(long id) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Connection byName(String name) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean setName(Connection connection, String name) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String nameOf(Connection connection) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean join(Connection connection, String group) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean leave(Connection connection, String group) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public List<Connection> members(String group) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public List<String> groupsOf(Connection connection) {
+            throw new UnsupportedOperationException();
         }
     }
 }
