@@ -29,14 +29,18 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  * Before any load, each receiving connection sends itself a direct message ({@code ready}, or after
  * {@code /join ROOM} the message {@code joined}) and waits for it: this proves the server registered it
- * (and, on one connection being ordered, processed the join). Receivers count {@code '\n'} bytes; the
- * first two lines each receiver gets (that confirmation and the first delivered message) are checked
- * byte for byte, and anything arriving at a sender (an error or offline notice) fails the driver.
+ * (and, on one connection being ordered, processed the join). The first two lines each receiver gets (that
+ * confirmation and the first delivered message) are checked byte for byte. After them every line a
+ * receiver gets has the same length (it has one sender, and every message the same payload), so receivers
+ * count bytes, not line feeds: deliveries are the bytes past the confirmation over the line length, and
+ * the byte at every line end is checked to be {@code '\n'} (one load per line, where scanning for line
+ * feeds would read every byte, the driver's largest cost at 1 KiB). A line of any other length shifts
+ * every later line end and fails the driver, as does anything arriving at a sender (an error or offline
+ * notice).
  *
  * <p>No per-message allocation: each sender writes from a pre-encoded direct buffer holding
  * {@code window + 1} copies of its line (the byte stream is periodic, so any credited range of it is one
- * contiguous slice), in one {@code write} per readiness round; reads go to one shared direct buffer and
- * are counted 8 bytes at a time.
+ * contiguous slice), in one {@code write} per readiness round; reads go to one shared direct buffer.
  *
  * <p>Threading: the static factories connect on the calling thread, then hand every channel to the
  * driver thread ({@code "load-driver"}), which alone touches channels and counters afterwards.
@@ -52,8 +56,6 @@ public final class LoadDriver implements AutoCloseable {
     private static final int MAX_READS_PER_EVENT = 8;
     private static final long SELECT_TIMEOUT_MILLIS = 100;
     private static final long CLOSE_TIMEOUT_MILLIS = 5_000;
-    private static final long LF_BYTES = 0x0A0A_0A0A_0A0A_0A0AL;
-    private static final long LOW_7_BITS = 0x7F7F_7F7F_7F7F_7F7FL;
 
     private final String description;
     private final int window;
@@ -344,7 +346,7 @@ public final class LoadDriver implements AutoCloseable {
             }
             r.verify(buf, n);
             long before = r.lines;
-            r.lines = before + countLines(buf, 0, n);
+            r.countLines(buf, n);
             if (before == 0 && r.lines > 0) {
                 onConfirmed();
             }
@@ -453,21 +455,28 @@ public final class LoadDriver implements AutoCloseable {
         running = false;
     }
 
-    /** Counts {@code '\n'} bytes in {@code buf[from, to)}, 8 bytes at a time (exact SWAR zero-byte test). */
-    static int countLines(ByteBuffer buf, int from, int to) {
-        int count = 0;
-        int i = from;
-        for (; i + Long.BYTES <= to; i += Long.BYTES) {
-            long x = buf.getLong(i) ^ LF_BYTES; // a zero byte where there was '\n'
-            long y = (x & LOW_7_BITS) + LOW_7_BITS; // high bit set where the low 7 bits were not all zero
-            count += Long.bitCount(~(y | x | LOW_7_BITS)); // high bit left only in zero bytes
+    /**
+     * The buffer index of the first line end in a stream of a {@code firstLength}-byte line followed by
+     * {@code lineLength}-byte lines that does not hold {@code '\n'}, where {@code buf[0, n)} holds the stream's
+     * bytes from offset {@code offset}; -1 if every line end in that range holds one.
+     */
+    static int firstBadLineEnd(ByteBuffer buf, int n, long offset, int firstLength, int lineLength) {
+        long end = firstLength - 1; // the stream offset of the first line end
+        if (offset > end) {
+            end += (offset - end + lineLength - 1) / lineLength * lineLength; // the first line end at or after offset
         }
-        for (; i < to; i++) {
-            if (buf.get(i) == '\n') {
-                count++;
+        for (; end < offset + n; end += lineLength) {
+            int i = (int) (end - offset);
+            if (buf.get(i) != '\n') {
+                return i;
             }
         }
-        return count;
+        return -1;
+    }
+
+    /** Complete lines in the first {@code received} bytes of such a stream. */
+    static long completeLines(long received, int firstLength, int lineLength) {
+        return received < firstLength ? 0 : 1 + (received - firstLength) / lineLength;
     }
 
     // ---------------------------------------------------------------- connections
@@ -556,6 +565,10 @@ public final class LoadDriver implements AutoCloseable {
         private byte[] observed;
         private int verified;
         private int confirmationLength;
+        /** The length of every line after the confirmation. */
+        private int lineLength;
+        /** Bytes received so far. */
+        private long received;
         long lines;
         long delivered;
         /** The first delivered message line, published once complete. */
@@ -576,6 +589,19 @@ public final class LoadDriver implements AutoCloseable {
                 lf++;
             }
             confirmationLength = lf + 1;
+            lineLength = expectedBytes.length - confirmationLength;
+        }
+
+        /** Accounts for {@code buf[0, n)}, the next bytes received: updates {@link #lines}; checks line ends. */
+        void countLines(ByteBuffer buf, int n) throws IOException {
+            int bad = firstBadLineEnd(buf, n, received, confirmationLength, lineLength);
+            if (bad >= 0) {
+                throw new IOException("receiver " + address + ": no line feed at the end of line "
+                        + completeLines(received + bad, confirmationLength, lineLength) + " (lines are "
+                        + lineLength + " bytes) but byte " + (buf.get(bad) & 0xFF));
+            }
+            received += n;
+            lines = completeLines(received, confirmationLength, lineLength);
         }
 
         void writeHello() throws IOException {

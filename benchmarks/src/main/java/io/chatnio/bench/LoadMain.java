@@ -1,12 +1,18 @@
 package io.chatnio.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one scenario outside JMH and prints the delivery rate once a second: for looking at the shape of
- * a run (stalls, oscillation) and for profiling.
+ * Runs one scenario outside JMH and prints, once a second, the delivery rate and the CPU time per
+ * delivered message of the server's threads and of the driver thread: for looking at the shape of a run
+ * (stalls, oscillation), for profiling, and for a cost per message that depends less on what else the
+ * machine is doing than a rate does. The summary line covers the seconds after the first third of the run
+ * (the JIT has mostly settled by then).
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.chatnio.bench.LoadMain IMPL forwarding|fanout N PAYLOAD WINDOW SECONDS
@@ -43,17 +49,52 @@ public final class LoadMain {
             System.out.println(impl + " " + driver);
             long start = System.nanoTime();
             long previous = driver.delivered();
+            long[] cpu = cpu();
+            long steadyFrom = seconds / 3;
+            long steadyMessages = 0;
+            long[] steadyCpu = new long[2];
             for (int s = 1; s <= seconds; s++) {
                 long deadline = start + TimeUnit.SECONDS.toNanos(s);
                 // Waits for an unreachable count: returns false at the deadline (or throws on failure).
                 driver.awaitDelivered(Long.MAX_VALUE, deadline - System.nanoTime());
                 long now = driver.delivered();
-                System.out.printf("%3d s  %,12d msg/s%n", s, now - previous);
+                long[] cpuNow = cpu();
+                long messages = Math.max(1, now - previous);
+                System.out.printf("%3d s  %,12d msg/s  server %6.0f ns/msg  driver %6.0f ns/msg%n", s, now - previous,
+                        (cpuNow[0] - cpu[0]) / (double) messages, (cpuNow[1] - cpu[1]) / (double) messages);
+                if (s > steadyFrom) {
+                    steadyMessages += now - previous;
+                    steadyCpu[0] += cpuNow[0] - cpu[0];
+                    steadyCpu[1] += cpuNow[1] - cpu[1];
+                }
                 previous = now;
+                cpu = cpuNow;
             }
-            long total = driver.delivered();
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            System.out.printf("mean   %,12.0f msg/s%n", total / elapsed);
+            long steadySeconds = seconds - steadyFrom;
+            System.out.printf("steady %,12.0f msg/s  server %6.0f ns/msg  driver %6.0f ns/msg%n",
+                    steadyMessages / (double) steadySeconds, steadyCpu[0] / (double) Math.max(1, steadyMessages),
+                    steadyCpu[1] / (double) Math.max(1, steadyMessages));
         }
+    }
+
+    /**
+     * CPU time so far, in nanoseconds: [0] of every thread but the driver and this one (the server's, in
+     * practice: this JVM runs nothing else), [1] of the driver thread. JIT and GC threads are not Java
+     * threads and are not counted.
+     */
+    private static long[] cpu() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long self = Thread.currentThread().getId();
+        long[] cpu = new long[2];
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null || info.getThreadId() == self) {
+                continue;
+            }
+            long t = threads.getThreadCpuTime(info.getThreadId());
+            if (t > 0) {
+                cpu["load-driver".equals(info.getThreadName()) ? 1 : 0] += t;
+            }
+        }
+        return cpu;
     }
 }

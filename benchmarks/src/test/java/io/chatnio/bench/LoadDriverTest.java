@@ -10,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -125,25 +124,42 @@ class LoadDriverTest {
     }
 
     @Test
-    void countsLineFeedsExactly() {
+    void findsEveryLineEndUnderAnySplit() {
         SplittableRandom random = new SplittableRandom(42);
-        ByteBuffer buf = ByteBuffer.allocateDirect(4096).order(ByteOrder.nativeOrder());
-        byte[] interesting = {'\n', 0, (byte) 0x80, (byte) 0x8A, 0x0B, 0x09, (byte) 0xFF, 'a'};
+        ByteBuffer buf = ByteBuffer.allocateDirect(4096);
         for (int round = 0; round < 200; round++) {
-            int length = random.nextInt(buf.capacity());
-            int expected = 0;
-            for (int i = 0; i < length; i++) {
-                byte b = interesting[random.nextInt(interesting.length)];
-                buf.put(i, b);
-                expected += b == '\n' ? 1 : 0;
+            int first = 1 + random.nextInt(40);
+            int length = 1 + random.nextInt(300);
+            int lines = random.nextInt(20);
+            byte[] stream = new byte[first + lines * length];
+            for (int i = 0; i < stream.length; i++) {
+                stream[i] = (byte) ('a' + random.nextInt(26));
             }
-            int from = random.nextInt(Math.max(1, length));
-            int inRange = 0;
-            for (int i = from; i < length; i++) {
-                inRange += buf.get(i) == '\n' ? 1 : 0;
+            stream[first - 1] = '\n';
+            for (int k = 1; k <= lines; k++) {
+                stream[first + k * length - 1] = '\n';
             }
-            assertThat(LoadDriver.countLines(buf, 0, length)).isEqualTo(expected);
-            assertThat(LoadDriver.countLines(buf, from, length)).isEqualTo(inRange);
+            int corrupt = random.nextBoolean() ? -1 : random.nextInt(lines + 1);
+            int corruptAt = corrupt < 0 ? -1 : corrupt == 0 ? first - 1 : first + corrupt * length - 1;
+            if (corruptAt >= 0) {
+                stream[corruptAt] = (byte) (random.nextBoolean() ? 'x' : 0x8A);
+            }
+            int at = 0;
+            int found = -1;
+            while (at < stream.length && found < 0) { // in random pieces, as reads would deliver it
+                int n = 1 + random.nextInt(Math.min(buf.capacity(), stream.length - at));
+                buf.clear();
+                buf.put(stream, at, n);
+                int bad = LoadDriver.firstBadLineEnd(buf, n, at, first, length);
+                if (bad >= 0) {
+                    found = at + bad;
+                } else {
+                    at += n;
+                    assertThat(LoadDriver.completeLines(at, first, length))
+                            .isEqualTo(at < first ? 0 : 1 + (at - first) / length);
+                }
+            }
+            assertThat(found).isEqualTo(corruptAt);
         }
     }
 }

@@ -159,7 +159,12 @@ class SeedProtocolTest {
         }
     }
 
-    /** A blocking line client; every read is bounded by {@link #READ_TIMEOUT_MILLIS}. */
+    /**
+     * A blocking line client; every read is bounded by {@link #READ_TIMEOUT_MILLIS}. It is returned once the
+     * server has registered it: a connect completes in the kernel before the server accepts, so a message
+     * sent to a client that has only just connected could otherwise find it "offline". The client sends
+     * itself {@code ready} and waits for it.
+     */
     static final class Client implements AutoCloseable {
         private final Socket socket;
         final OutputStream out;
@@ -171,6 +176,16 @@ class SeedProtocolTest {
             socket.connect(server, READ_TIMEOUT_MILLIS);
             out = socket.getOutputStream();
             in = socket.getInputStream();
+            try {
+                send(address() + ":ready\n");
+                String confirmation = readLine();
+                if (!confirmation.equals(port() + SAYS + "ready \n")) {
+                    throw new IOException("expected the confirmation, got " + confirmation);
+                }
+            } catch (IOException e) {
+                socket.close();
+                throw e;
+            }
         }
 
         /** How others address this client: {@code IP:PORT} as the server sees it. */
