@@ -351,6 +351,49 @@ class CodecPropertiesTest {
     }
 
     // ---------------------------------------------------------------------------------------------------
+    // The line search
+
+    record ScanCase(byte[] bytes, int start, boolean direct, boolean littleEndian) {
+        @Override
+        public String toString() {
+            return Arrays.toString(bytes) + " from " + start + (direct ? " direct" : " heap")
+                    + (littleEndian ? " LE" : " BE");
+        }
+    }
+
+    /**
+     * The line decoder ends a frame at the first {@code '\n'} after the frame start, whatever surrounds it:
+     * bytes one bit away from {@code '\n'} ({@code 0x0B}, {@code 0x08}, {@code 0x8A}, {@code 0x4A}), bytes that
+     * make a word-at-a-time test borrow or carry ({@code 0x00}, {@code 0x01}, {@code 0x80}, {@code 0xFF}), at
+     * every alignment, in heap and direct buffers of either byte order.
+     */
+    @Test
+    void lineEndsAtTheFirstNewlineWhateverSurroundsIt() {
+        byte[] alphabet = {'\n', 0x0B, 0x08, (byte) 0x8A, 0x4A, 0x00, 0x01, (byte) 0x80, (byte) 0xFF, 0x7F, 'a'};
+        byte[] filler = {0x0B, (byte) 0x8A, 0x00, (byte) 0xFF, 'a'};
+        forAll(0x5CA4L, 2000, r -> {
+            byte[] b = new byte[size(r, 120)];
+            int newlines = weighted(r, 1, 4); // mostly rare newlines, so that long runs are searched
+            for (int i = 0; i < b.length; i++) {
+                b[i] = newlines == 0 || r.nextInt(40) == 0 ? pickByte(r, alphabet) : pickByte(r, filler);
+            }
+            return new ScanCase(b, b.length == 0 ? 0 : r.nextInt(b.length + 1), r.nextBoolean(), r.nextBoolean());
+        }, c -> {
+            int n = c.bytes().length;
+            ByteBuffer in = (c.direct() ? ByteBuffer.allocateDirect(n) : ByteBuffer.allocate(n)).order(c.littleEndian() ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
+            in.put(c.bytes()).flip().position(c.start());
+            int expected = FrameDecoder.NEED_MORE;
+            for (int i = c.start(); i < c.bytes().length; i++) {
+                if (c.bytes()[i] == '\n') {
+                    expected = i + 1;
+                    break;
+                }
+            }
+            assertThat(FrameCodec.lines(1 << 16).newDecoder().decode(in)).isEqualTo(expected);
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------------
     // Random cases
 
     /**
