@@ -83,6 +83,12 @@ public final class Routers {
     private static Connection resolveAddress(Connection sender, ByteBuffer m, ConnectionRegistry registry) {
         int start = m.position();
         int limit = m.limit();
+        long v4 = parseIpv4AndPort(m, start, limit);
+        if (v4 != 0) {
+            m.position(start + (int) (v4 & 0xFFFF));
+            return registry.byIpv4((int) (v4 >>> 32), (int) (v4 >>> 16) & 0xFFFF);
+        }
+        // Not a well-formed "a.b.c.d:port:": IPv6, or malformed, which the general parse below names.
         if (start == limit) {
             throw new IllegalArgumentException("empty message");
         }
@@ -115,6 +121,75 @@ public final class Routers {
         }
         m.position(portEnd + 1);
         return target;
+    }
+
+    /** The longest well-formed IPv4 prefix: {@code "255.255.255.255:65535:"}. */
+    private static final int MAX_IPV4_PREFIX = 22;
+
+    /**
+     * The fast path of {@link #resolveAddress}: one pass over {@code "a.b.c.d:port:"} at {@code m[start, limit)},
+     * each byte read once. Returns {@code (ip << 32) | (port << 16) | prefixLength}, where the prefix runs up to
+     * and including the second {@code ':'}; or 0 if the bytes are anything else, well-formed or not (IPv6, a
+     * missing separator, a fifth octet, an octet over 255, more than three digits, a bad port), which the
+     * general parse then handles. Accepts exactly what the general parse accepts for IPv4.
+     */
+    private static long parseIpv4AndPort(ByteBuffer m, int start, int limit) {
+        int end = Math.min(limit, start + MAX_IPV4_PREFIX);
+        int ip = 0;
+        int octet = 0;
+        int digits = 0;
+        int octets = 0;
+        int i = start;
+        while (true) { // the address, up to the first ':'
+            if (i == end) {
+                return 0;
+            }
+            int c = m.get(i++);
+            int d = c - '0';
+            if (d >= 0 && d <= 9) {
+                if (++digits > 3) {
+                    return 0;
+                }
+                octet = octet * 10 + d;
+            } else if (c == '.' || c == ':') {
+                if (digits == 0 || octet > 255 || (c == '.' && octets == 3)) {
+                    return 0;
+                }
+                ip = (ip << 8) | octet;
+                octets++;
+                octet = 0;
+                digits = 0;
+                if (c == ':') {
+                    break;
+                }
+            } else {
+                return 0;
+            }
+        }
+        if (octets != 4) {
+            return 0;
+        }
+        int portStart = i;
+        int port = 0;
+        while (true) { // the port, up to the second ':'
+            if (i == end) {
+                return 0;
+            }
+            int c = m.get(i++);
+            if (c == ':') {
+                break;
+            }
+            int d = c - '0';
+            if (d < 0 || d > 9) {
+                return 0;
+            }
+            port = port * 10 + d; // at most 5 digits fit before end: no overflow
+        }
+        int portDigits = i - 1 - portStart;
+        if (portDigits == 0 || portDigits > 5 || port < 1 || port > 65535) {
+            return 0;
+        }
+        return ((long) ip << 32) | ((long) port << 16) | (i - start);
     }
 
     private static int parsePort(ByteBuffer m, int from, int to) {
