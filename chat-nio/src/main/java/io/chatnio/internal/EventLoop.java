@@ -145,6 +145,8 @@ public final class EventLoop implements Reactor {
     private final PartialPool partials;
     /** The one read buffer: every read lands here, and only incomplete frames are copied out. */
     private final ByteBuffer readBuffer;
+    /** With the built-in line codec, where the newlines of {@link #readBuffer} are; else null. */
+    private final NewlineIndex newlines;
     private final ByteBuffer[] iov = new ByteBuffer[IOV_LENGTH];
     /** Bytes queued since the last flush; see {@link #FLUSH_THRESHOLD}. */
     private long queuedSinceFlush;
@@ -209,7 +211,8 @@ public final class EventLoop implements Reactor {
         this.heartbeatPing = b.heartbeatPing();
         this.rejectFrame = frame(codec, "ERR too many connections".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         int readSize = Math.max(b.readBufferSize(), codec.maxFrameLength() + 4096);
-        this.readBuffer = ByteBuffer.allocateDirect(readSize);
+        this.readBuffer = ByteBuffer.allocateDirect((readSize + 7) & ~7); // whole words, for NewlineIndex
+        this.newlines = codec instanceof LineCodec ? new NewlineIndex(readBuffer) : null;
         // Free buffers are kept up to what was once in use at the same time, capped: 32 MiB of chunks, 4 MiB
         // per partial-buffer size class. Nothing is allocated ahead of use.
         this.chunks = new ChunkPool(b.chunkSize(), Math.max(16, (32 << 20) / b.chunkSize()));
@@ -433,6 +436,9 @@ public final class EventLoop implements Reactor {
             InetSocketAddress local = (InetSocketAddress) ch.getLocalAddress();
             SelectionKey key = ch.register(selector, SelectionKey.OP_READ);
             FrameDecoder decoder = codec.newDecoder();
+            if (newlines != null && decoder instanceof LineCodec.Decoder) {
+                ((LineCodec.Decoder) decoder).useIndex(newlines);
+            }
             c = new Conn(this, nextConnectionId++, ch, key, decoder, remote, local);
             key.attach(c);
         } catch (IOException | RuntimeException e) {
@@ -569,6 +575,9 @@ public final class EventLoop implements Reactor {
      */
     private boolean deliver(Conn c, ByteBuffer rb) {
         int limit = rb.limit();
+        if (newlines != null) {
+            newlines.load(rb.position(), limit); // the bytes just read, and any restored partial frame
+        }
         while (!c.readPaused()) {
             int start = rb.position();
             int end;

@@ -95,9 +95,20 @@ public final class LineCodec implements FrameCodec {
         private final int maxLineLength;
         /** Bytes after the frame start already known to hold no {@code '\n'}; reset on every frame. */
         private int scanned;
+        /**
+         * The loop's index of its read buffer, or null: set once by the loop that owns this decoder, which
+         * {@link NewlineIndex#load loads} the bytes of each read before it decodes them. Other buffers are
+         * scanned directly.
+         */
+        private NewlineIndex index;
 
         Decoder(int maxLineLength) {
             this.maxLineLength = maxLineLength;
+        }
+
+        /** Only called on the loop thread, before the first {@link #decode}. */
+        void useIndex(NewlineIndex index) {
+            this.index = index;
         }
 
         @Override
@@ -106,7 +117,10 @@ public final class LineCodec implements FrameCodec {
             int limit = in.limit();
             // A line may be maxLineLength bytes plus "\r\n": never look further than that for its end.
             int stop = (int) Math.min(limit, (long) start + maxLineLength + 2);
-            int i = indexOfNewline(in, start + scanned, stop);
+            NewlineIndex idx = index;
+            int i = idx != null && idx.describes(in)
+                    ? idx.indexOf(start + scanned, stop)
+                    : indexOfNewline(in, start + scanned, stop);
             if (i >= 0) {
                 int end = i;
                 if (end > start && in.get(end - 1) == '\r') {

@@ -4,6 +4,7 @@ import io.chatnio.FrameCodec;
 import io.chatnio.FrameDecoder;
 import io.chatnio.bench.LoadDriver;
 import io.chatnio.bench.SeedProtocol;
+import io.chatnio.internal.ReadPath;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
@@ -26,7 +27,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *       direct buffer (the reactor's read buffer is direct), driven exactly as the reactor's delivery loop
  *       drives it (see the {@link FrameDecoder} contract): {@code decode}, read the payload between position
  *       and limit, restore the limit, move to {@code end}; until {@code NEED_MORE}, after which position and
- *       limit are put back.</li>
+ *       limit are put back. Like the reactor, the line decoder finds line ends through a newline index of
+ *       the buffer, loaded once per invocation as the loop loads it once per read (see
+ *       {@link LineScanBenchmark} for the index against the direct scan).</li>
  *   <li>{@code netty}: {@link LineBasedFrameDecoder} ({@code maxLength} 64 KiB, delimiter stripped, not
  *       fail-fast) or {@link LengthFieldBasedFrameDecoder} (4-byte length at offset 0, header stripped), in a
  *       pooled direct {@link ByteBuf}. Each frame is a retained slice that the consumer releases, as a Netty
@@ -71,7 +74,10 @@ public class FrameDecodeBenchmark extends MicroBenchmark {
 
     private boolean chatnio;
     private ByteBuffer nioIn;
+    private int frameBytes;
     private FrameDecoder decoder;
+    /** The newline index the line decoder searches, or null (length-prefixed). */
+    private ReadPath readPath;
     private ByteBuf nettyIn;
     private NettyDecoder nettyDecoder;
 
@@ -87,7 +93,13 @@ public class FrameDecodeBenchmark extends MicroBenchmark {
                     default -> throw new IllegalArgumentException("framing: lines or lengthPrefixed, not " + framing);
                 };
                 decoder = codec.newDecoder();
-                nioIn = ByteBuffer.allocateDirect(frames.length).put(frames).flip();
+                frameBytes = frames.length;
+                // whole words, as the reactor's read buffer: its line decoders search a newline index of it
+                nioIn = ByteBuffer.allocateDirect((frameBytes + 7) & ~7).put(frames).flip();
+                readPath = new ReadPath(nioIn);
+                if (!readPath.attach(decoder)) {
+                    readPath = null; // only line decoders use the index
+                }
             }
             case "netty" -> {
                 chatnio = false;
@@ -120,8 +132,11 @@ public class FrameDecodeBenchmark extends MicroBenchmark {
     /** The reactor's delivery loop (EventLoop#deliver), minus rate limiting and the handler call. */
     private long decodeChatNio() throws Exception {
         ByteBuffer rb = nioIn;
-        rb.clear(); // the buffer is exactly the frames: [0, capacity)
+        rb.clear().limit(frameBytes); // the frames, as one read
         int limit = rb.limit();
+        if (readPath != null) {
+            readPath.load(0, limit); // as the loop does for each read, with the built-in line codec
+        }
         long sum = 0;
         while (true) {
             int start = rb.position();

@@ -38,6 +38,22 @@ class MicroBenchmarksTest {
     }
 
     @Test
+    void bothLineScansFindEveryLineEnd() {
+        for (String scan : new String[] {"index", "words"}) {
+            for (int payload : new int[] {0, 7, 64, 1024}) {
+                LineScanBenchmark b = new LineScanBenchmark();
+                b.scan = scan;
+                b.payload = payload;
+                b.setUp();
+                for (int round = 0; round < 3; round++) {
+                    assertThat(b.findLineEnds()).as("%s %d", scan, payload)
+                            .isEqualTo(LineScanBenchmark.expectedSum(payload));
+                }
+            }
+        }
+    }
+
+    @Test
     void bothAddressingsFindTheSameConnections() throws Exception {
         long[] sums = new long[2];
         String[] impls = {"chatnio", "hashmap"};
