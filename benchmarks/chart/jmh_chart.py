@@ -4,7 +4,7 @@
     python3 benchmarks/chart/jmh_chart.py results.json [more.json ...] -o results.svg [--table results.md]
 
 One panel per benchmark method. Within a panel, a scenario is one combination of the parameters other than the
-implementation parameter (the first of impl, api present); each scenario gets one bar per implementation, with
+implementation parameter (the first of impl, api, scan present); each scenario gets one bar per implementation, with
 the score, its 99.9 % error when JMH reports one, and gc.alloc.rate.norm (B/op) when run with -prof gc.
 The table adds, per scenario, chatnio's advantage over each rival: score ratio for throughput modes (higher is
 better), inverse ratio for time modes, so > 1 always means chatnio is better (in a panel without chatnio, the
@@ -16,10 +16,11 @@ import json
 import math
 from collections import OrderedDict
 
-IMPL_KEYS = ("impl", "api")
+IMPL_KEYS = ("impl", "api", "scan")
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 FIXED = {"chatnio": PALETTE[0], "message": PALETTE[0], "netty": PALETTE[1], "netty-epoll": PALETTE[2],
-         "blocking": PALETTE[3], "hashmap": PALETTE[1], "send": PALETTE[1], "send-offloop": PALETTE[3]}
+         "blocking": PALETTE[3], "hashmap": PALETTE[1], "send": PALETTE[1], "send-offloop": PALETTE[3],
+         "index": PALETTE[0], "words": PALETTE[1]}
 TIME_MODES = ("avgt", "sample", "ss")
 BAR, GAP, LEFT, WIDTH = 16, 8, 130, 1000
 

@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * (see {@link FastThreadLocalExecutor}: Netty recycles its frame slices only on such threads, as on its event
  * loop). Lower is better.
  *
- * <p>Build and run (all of them, about 6 minutes):
+ * <p>Build and run (all of them, about 8 minutes):
  * <pre>
  * mvn -B package -pl benchmarks -am -DskipTests
  * java -jar benchmarks/target/benchmarks.jar 'io.chatnio.bench.micro.*'
