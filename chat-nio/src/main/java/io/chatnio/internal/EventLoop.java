@@ -92,8 +92,8 @@ public final class EventLoop implements Reactor {
      * costs too: each flush that hands data to an idle peer wakes it, and the waking (an inter-processor
      * interrupt, dear in a VM) is paid on this thread, inside the write. 512 KiB is the middle: it stays
      * within a core's L2 cache (1 MiB on the benchmark machine), and with 1000 busy pairs of 1 KiB messages
-     * it woke the readers about 4 times less often than 128 KiB; 1 MiB forwarded about 7 % more than 128 KiB, and 512 KiB and 2 MiB measured
-     * the same as 1 MiB (docs/benchmarks.md).
+     * it woke the readers about 4 times less often than 128 KiB; 1 MiB forwarded about 7 % more than
+     * 128 KiB, and 512 KiB and 2 MiB measured the same as 1 MiB (docs/benchmarks.md).
      */
     private static final int FLUSH_THRESHOLD = 512 * 1024;
 

@@ -17,7 +17,10 @@ import java.util.Arrays;
  * with {@link Arrays#mismatch}, which the JDK also vectorizes. Together, loading included, 66 ns per 1 KiB
  * line instead of 146, and 7 ns per 64-byte line instead of 13 ({@code LineScanBenchmark} in benchmarks/,
  * docs/benchmarks.md). The price is 8 bytes of heap per byte of read buffer, once per loop, and every byte
- * read is copied once more.
+ * read is copied once more. The bytes of a partial frame restored in front of a read are loaded again with
+ * it, like the copy that restores them: per read, at most the longest frame. Loading lazily, only what the
+ * decoder has not searched yet, would save that for long lines arriving in small pieces, but made every
+ * 64-byte line 2 ns slower in {@code LineScanBenchmark} (9.1 vs 7.0 ns): the common case decides.
  *
  * <p>Threading: owned by one event loop; only called on the loop thread. Unsafe for any other use.
  */
