@@ -53,26 +53,29 @@ public final class LineCodec implements FrameCodec {
     private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
 
     /**
-     * The index of the first {@code '\n'} in {@code b[from, to)}, or -1. Eight bytes at a time: for each byte
-     * of {@code word ^ NEWLINES} that is zero the expression below sets that byte's high bit, and only then
-     * (exact, no carries between bytes), so the first match is the highest set bit of a big-endian word and
-     * the lowest of a little-endian one.
+     * The newline bits of eight bytes read as one word: the high bit of each byte that is {@code '\n'} is
+     * set, and no other bit. Exact per byte: for each byte of {@code word ^ NEWLINES} that is zero the
+     * expression sets that byte's high bit, and only then, since no carry crosses a byte. So the first
+     * {@code '\n'} is the highest set bit of a big-endian word and the lowest of a little-endian one.
      */
+    static long newlineBits(long word) {
+        long x = word ^ NEWLINES;
+        return ~(((x & LOW7) + LOW7) | x | LOW7);
+    }
+
+    /** The index of the first {@code '\n'} in {@code b[from, to)}, or -1. Eight bytes at a time. */
     static int indexOfNewline(ByteBuffer b, int from, int to) {
         int i = from;
         boolean bigEndian = b.order() == java.nio.ByteOrder.BIG_ENDIAN;
         for (; i + 16 <= to; i += 16) { // two words per round: fewer loop checks on long lines
-            long x = b.getLong(i) ^ NEWLINES;
-            long y = b.getLong(i + 8) ^ NEWLINES;
-            long fx = ~(((x & LOW7) + LOW7) | x | LOW7);
-            long fy = ~(((y & LOW7) + LOW7) | y | LOW7);
+            long fx = newlineBits(b.getLong(i));
+            long fy = newlineBits(b.getLong(i + 8));
             if ((fx | fy) != 0) {
                 return fx != 0 ? i + firstByte(fx, bigEndian) : i + 8 + firstByte(fy, bigEndian);
             }
         }
         for (; i + 8 <= to; i += 8) {
-            long x = b.getLong(i) ^ NEWLINES;
-            long found = ~(((x & LOW7) + LOW7) | x | LOW7);
+            long found = newlineBits(b.getLong(i));
             if (found != 0) {
                 return i + firstByte(found, bigEndian);
             }

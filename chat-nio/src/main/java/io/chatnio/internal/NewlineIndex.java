@@ -25,8 +25,6 @@ import java.util.Arrays;
  * <p>Threading: owned by one event loop; only called on the loop thread. Unsafe for any other use.
  */
 final class NewlineIndex {
-    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
-    private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
     /**
      * How many words {@link #indexOf} looks at one by one before it hands the rest to a vectorized search:
      * lines up to about 80 bytes end without the call's fixed cost (64-byte lines took 8 ns each with 10,
@@ -74,9 +72,7 @@ final class NewlineIndex {
         long[] b = bits;
         words.get(k, b, k, end - k);
         for (int j = k; j < end; j++) { // branch-free, so C2 vectorizes it
-            long x = b[j] ^ NEWLINES;
-            // for each byte of x: high bit set iff the byte is 0, exactly (no carry crosses a byte)
-            b[j] = ~(((x & LOW7) + LOW7) | x | LOW7);
+            b[j] = LineCodec.newlineBits(b[j]);
         }
     }
 
