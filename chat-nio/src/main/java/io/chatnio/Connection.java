@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * One accepted TCP connection of a {@link Reactor}.
+ * One TCP connection of a {@link Reactor}: accepted on a listener or opened by {@link Reactor#connect}.
  *
  * <p><b>Threading.</b> The reactor's loop thread owns the connection: its channel, buffers and attributes.
  * Methods marked "any thread" may be called from anywhere: from the loop thread they act at once; from
@@ -17,10 +17,10 @@ public interface Connection {
     /** A number unique among this reactor's connections, assigned in accept order from 1. Any thread. */
     long id();
 
-    /** The peer's address, as seen when the connection was accepted. Any thread. */
+    /** The peer's address, as seen when the connection was accepted or connected. Any thread. */
     InetSocketAddress remoteAddress();
 
-    /** The local address the connection was accepted on. Any thread. */
+    /** This side's address of the connection. Any thread. */
     InetSocketAddress localAddress();
 
     /** The reactor that owns this connection. Any thread. */
@@ -78,6 +78,12 @@ public interface Connection {
      * discarded. Idempotent. Any thread.
      */
     void close();
+
+    /**
+     * Half-close: writes what is already queued, then shuts this side's output down (the peer reads the end
+     * of the stream); reading goes on until the peer closes. Later sends are discarded. Any thread.
+     */
+    void shutdownOutput();
 
     /** Closes at once, discarding queued output. Idempotent. Any thread. */
     void abort();

@@ -1,23 +1,21 @@
 package io.chatnio;
 
 import java.nio.ByteBuffer;
+import java.util.Objects;
 
 /**
- * The application's side of a reactor: told of each connection's life and handed each decoded frame.
+ * The application's side of a reactor: a {@link ConnectionListener} that is also handed each decoded frame.
+ * Most applications do not write one by hand: they give the reactor a {@link Router}, and optionally a
+ * listener, with {@link #routing(Router, ConnectionListener)}.
  *
- * <p><b>Threading.</b> Every method is called on the reactor's loop thread, one call at a time; a handler
- * needs no synchronization for state it only touches from these callbacks. It must not block: the whole
- * reactor waits for it.
+ * <p><b>Threading.</b> Every method is called on the reactor's loop thread, one call at a time, never
+ * nested; a handler needs no synchronization for state it only touches from these callbacks. It must not
+ * block: the whole reactor waits for it.
  *
- * <p><b>Errors.</b> An exception thrown by {@link #onOpen} or {@link #onMessage} is logged and closes that
- * connection only; the loop carries on. Exceptions from {@link #onClose} and {@link #onWritabilityChanged}
- * are logged and otherwise ignored.
+ * <p><b>Errors.</b> An exception thrown by {@link #onMessage} is logged at WARN, counted in
+ * {@link ReactorStats#protocolErrors()} and closes that connection only; the loop carries on.
  */
-public interface Handler {
-
-    /** A connection was accepted and registered. It can be sent to from now on. */
-    default void onOpen(Connection connection) throws Exception {
-    }
+public interface Handler extends ConnectionListener {
 
     /**
      * One decoded frame arrived on {@code connection}.
@@ -29,17 +27,48 @@ public interface Handler {
     void onMessage(Connection connection, ByteBuffer payload) throws Exception;
 
     /**
-     * The connection is closed and forgotten by the reactor; sending to it is a no-op from now on.
-     *
-     * @param cause why it closed: {@code null} for an orderly close by either side, else the error
+     * A handler that routes every message with {@code router} (against the reactor's registry) and reports
+     * the connections' life to {@code listener}. Errors are logged under the router's name.
      */
-    default void onClose(Connection connection, Throwable cause) {
+    static Handler routing(Router router, ConnectionListener listener) {
+        Objects.requireNonNull(router, "router");
+        Objects.requireNonNull(listener, "listener");
+        return new Handler() {
+            @Override
+            public void onMessage(Connection connection, ByteBuffer payload) throws Exception {
+                router.route(connection, payload, connection.reactor().registry());
+            }
+
+            @Override
+            public void onOpen(Connection connection) throws Exception {
+                listener.onOpen(connection);
+            }
+
+            @Override
+            public void onClose(Connection connection, Throwable cause) {
+                listener.onClose(connection, cause);
+            }
+
+            @Override
+            public void onWritabilityChanged(Connection connection) {
+                listener.onWritabilityChanged(connection);
+            }
+
+            @Override
+            public void onRefused(Connection connection, Refusal reason) {
+                listener.onRefused(connection, reason);
+            }
+
+            @Override
+            public String toString() {
+                return "router " + router;
+            }
+        };
     }
 
-    /**
-     * {@link Connection#isWritable()} flipped: pending outbound bytes rose above the high watermark, or fell
-     * back below the low watermark.
-     */
-    default void onWritabilityChanged(Connection connection) {
+    /** {@link #routing(Router, ConnectionListener)} with no listener. */
+    static Handler routing(Router router) {
+        return routing(router, new ConnectionListener() {
+        });
     }
 }

@@ -14,7 +14,10 @@ public record RateLimit(double messagesPerSecond, int burst, Action action) {
     public enum Action {
         /** Stop reading until a token is available: the sender is slowed by TCP backpressure, nothing is lost. */
         SLOW_DOWN,
-        /** Send one error line ({@code ERR rate limit exceeded}) and close the connection. */
+        /**
+         * Tell the application ({@link ConnectionListener#onRefused} with {@link Refusal#RATE_LIMITED}), which
+         * may send a reply, then close the connection gracefully.
+         */
         DISCONNECT
     }
 

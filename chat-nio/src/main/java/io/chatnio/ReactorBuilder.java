@@ -1,6 +1,7 @@
 package io.chatnio;
 
-import io.chatnio.internal.EventLoop;
+import io.chatnio.internal.Config;
+import io.chatnio.internal.ReactorImpl;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -42,15 +43,25 @@ public final class ReactorBuilder {
     }
 
     /**
-     * Routes every inbound message with {@code router}: shorthand for a {@link #handler(Handler)} whose
-     * {@code onMessage} calls {@link Router#route}. Replaces any handler set before.
+     * Routes every inbound message with {@code router}: {@code handler(Handler.routing(router))}. Replaces
+     * any handler set before.
      */
     public ReactorBuilder router(Router router) {
-        Objects.requireNonNull(router, "router");
-        return handler((connection, payload) -> router.route(connection, payload, connection.reactor().registry()));
+        return handler(Handler.routing(router));
     }
 
-    /** The framing of every connection. Default {@code FrameCodec.lines(65536)}. */
+    /**
+     * Routes every inbound message with {@code router} and reports each connection's life to
+     * {@code listener}: {@code handler(Handler.routing(router, listener))}. Replaces any handler set before.
+     */
+    public ReactorBuilder router(Router router, ConnectionListener listener) {
+        return handler(Handler.routing(router, listener));
+    }
+
+    /**
+     * The framing of listeners and outbound connections whose {@link ConnectionOptions} name none. Default
+     * {@code FrameCodec.lines(65536)}.
+     */
     public ReactorBuilder codec(FrameCodec codec) {
         this.codec = Objects.requireNonNull(codec, "codec");
         return this;
@@ -136,8 +147,9 @@ public final class ReactorBuilder {
     }
 
     /**
-     * Most connections open at once; an excess connection receives one error line
-     * ({@code ERR too many connections}) and is closed, and accepting goes on. Default unlimited.
+     * Most connections open at once; an excess accepted connection is reported to
+     * {@link ConnectionListener#onRefused} (which may send it a reply) and closed, and accepting goes on;
+     * an excess outbound connection fails its {@link Reactor#connect} future. Default unlimited.
      */
     public ReactorBuilder maxConnections(int max) {
         this.maxConnections = positive(max, "maxConnections");
@@ -195,7 +207,13 @@ public final class ReactorBuilder {
         if (handler == null) {
             throw new IllegalStateException("handler is required");
         }
-        return EventLoop.start(this);
+        return ReactorImpl.start(new Config(handler, codec, clock, threadName, daemon, highWatermark, lowWatermark,
+                chunkSize, readBufferSize, maxReadBytesPerPass, maxWriteBytesPerPass, closeTimeout.toNanos(),
+                directPolicy, fanoutPolicy, maxConnections, maxConnectionsPerIp, rateLimit,
+                idleTimeout == null ? 0 : idleTimeout.toNanos(),
+                heartbeatInterval == null ? 0 : heartbeatInterval.toNanos(),
+                heartbeatTimeout == null ? 0 : heartbeatTimeout.toNanos(),
+                heartbeatPing == null ? null : heartbeatPing.clone(), jmx));
     }
 
     private static int positive(int value, String name) {
@@ -203,93 +221,5 @@ public final class ReactorBuilder {
             throw new IllegalArgumentException(name + ": " + value);
         }
         return value;
-    }
-
-    public Handler handler() {
-        return handler;
-    }
-
-    public FrameCodec codec() {
-        return codec;
-    }
-
-    public Clock clock() {
-        return clock;
-    }
-
-    public String threadName() {
-        return threadName;
-    }
-
-    public boolean daemon() {
-        return daemon;
-    }
-
-    public int highWatermark() {
-        return highWatermark;
-    }
-
-    public int lowWatermark() {
-        return lowWatermark;
-    }
-
-    public int chunkSize() {
-        return chunkSize;
-    }
-
-    public int readBufferSize() {
-        return readBufferSize;
-    }
-
-    public int maxReadBytesPerPass() {
-        return maxReadBytesPerPass;
-    }
-
-    public int maxWriteBytesPerPass() {
-        return maxWriteBytesPerPass;
-    }
-
-    public Duration closeTimeout() {
-        return closeTimeout;
-    }
-
-    public SlowConsumerPolicy directPolicy() {
-        return directPolicy;
-    }
-
-    public SlowConsumerPolicy fanoutPolicy() {
-        return fanoutPolicy;
-    }
-
-    public int maxConnections() {
-        return maxConnections;
-    }
-
-    public int maxConnectionsPerIp() {
-        return maxConnectionsPerIp;
-    }
-
-    public RateLimit rateLimit() {
-        return rateLimit;
-    }
-
-    public Duration idleTimeout() {
-        return idleTimeout;
-    }
-
-    public Duration heartbeatInterval() {
-        return heartbeatInterval;
-    }
-
-    public Duration heartbeatTimeout() {
-        return heartbeatTimeout;
-    }
-
-    public byte[] heartbeatPing() {
-        return heartbeatPing == null ? null : heartbeatPing.clone();
-    }
-
-    public boolean jmx() {
-        return jmx;
     }
 }

@@ -2,7 +2,8 @@ package io.chatnio;
 
 /**
  * The reactor's counters over JMX, registered as {@code io.chatnio:type=Reactor,name=<loop thread name>}
- * when {@link ReactorBuilder#jmx(boolean)} is on. Every getter reads a fresh {@link ReactorStats} snapshot.
+ * when {@link ReactorBuilder#jmx(boolean)} is on. Every getter reads the snapshot the loop last published (at
+ * the end of its latest pass): a JMX client never waits for, or disturbs, the loop.
  */
 public interface ReactorMXBean {
     long getConnectionsOpen();

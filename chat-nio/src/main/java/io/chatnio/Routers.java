@@ -257,18 +257,26 @@ public final class Routers {
     }
 
     /**
-     * Addressing by name: the message is {@code name + separator + body}; the recipient is the connection
-     * registered under that name ({@link ConnectionRegistry#setName}).
+     * Addressing by name: the message is {@code name + separator + body}, all UTF-8; the recipient is the
+     * connection registered under that name ({@link ConnectionRegistry#setName}).
+     *
+     * @param separator any character but a lone surrogate; non-ASCII ones are matched as their UTF-8 bytes
+     * @throws IllegalArgumentException if {@code separator} is a surrogate
      */
     public static Addressing byName(char separator) {
+        if (Character.isSurrogate(separator)) {
+            throw new IllegalArgumentException("separator is a surrogate: U+" + Integer.toHexString(separator));
+        }
+        byte[] sep = String.valueOf(separator).getBytes(StandardCharsets.UTF_8);
+        String expected = "expected NAME" + separator + "MESSAGE";
         return (sender, message, registry) -> {
             int start = message.position();
-            int sep = indexOf(message, start, (byte) separator);
-            if (sep < 0) {
-                throw new IllegalArgumentException("expected NAME" + separator + "MESSAGE");
+            int at = indexOf(message, start, sep);
+            if (at < 0) {
+                throw new IllegalArgumentException(expected);
             }
-            String name = ascii(message, start, sep);
-            message.position(sep + 1);
+            String name = utf8(message, start, at);
+            message.position(at + sep.length);
             return registry.byName(name);
         };
     }
@@ -340,6 +348,23 @@ public final class Routers {
                 sender.message().put(error).putUtf8("expected /join ROOM, /leave ROOM or #ROOM:MESSAGE").send();
             }
         };
+    }
+
+    /** The first index of {@code seq} in {@code b[from, limit)}, or -1. */
+    private static int indexOf(ByteBuffer b, int from, byte[] seq) {
+        if (seq.length == 1) {
+            return indexOf(b, from, seq[0]);
+        }
+        outer:
+        for (int i = from, last = b.limit() - seq.length; i <= last; i++) {
+            for (int k = 0; k < seq.length; k++) {
+                if (b.get(i + k) != seq[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     static int indexOf(ByteBuffer b, int from, byte value) {

@@ -14,6 +14,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +30,18 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LimitsTest {
     private static final String REFUSED = "ERR too many connections";
-    /** Echoes every frame back to its sender. */
-    private static final Handler ECHO = (c, payload) -> c.message().put(payload).send();
+    /** Echoes every frame back to its sender; tells a refused connection why, as the application chooses. */
+    private static final Handler ECHO = new Handler() {
+        @Override
+        public void onMessage(Connection c, ByteBuffer payload) {
+            c.message().put(payload).send();
+        }
+
+        @Override
+        public void onRefused(Connection c, Refusal reason) {
+            c.send(reason == Refusal.RATE_LIMITED ? "ERR rate limit exceeded" : REFUSED);
+        }
+    };
 
     private final FlowTestSupport support = new FlowTestSupport();
 

@@ -1,18 +1,23 @@
 package io.chatnio.examples;
 
+import io.chatnio.Connection;
+import io.chatnio.ConnectionOptions;
+import io.chatnio.FrameCodec;
+import io.chatnio.Handler;
+import io.chatnio.Reactor;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -22,14 +27,17 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code client}: a line-based terminal client. Each line of stdin is sent "\n"-terminated; whatever the server
- * sends is copied to stdout as it arrives, byte for byte.
+ * {@code client}: a line-based terminal client built on the library itself. Each line of stdin is sent
+ * "\n"-terminated; whatever the server sends is copied to stdout as it arrives, byte for byte.
  *
- * <p><b>Threading.</b> picocli calls {@link #call()} on the main thread, which connects, then starts two daemon
- * threads over one blocking socket: {@code client-reader} copies socket to stdout, {@code client-writer}
- * copies stdin to the socket, so neither direction blocks the other. The main thread waits until the server
- * closes, or until stdin ends; in that case it shuts the socket's output down and waits up to {@code --grace}
- * for the server to close, then closes the socket and returns 0.
+ * <p>The connection is an outbound {@link Reactor#connect} of a one-connection reactor, framed raw (every
+ * read is printed as it is; lines are sent with their "\n"), so the output is exactly what the server wrote.
+ *
+ * <p><b>Threading.</b> picocli calls {@link #call()} on the main thread, which connects, then starts a daemon
+ * thread {@code client-stdin} that sends each line with {@link Connection#send} (any thread) and waits
+ * while the connection is unwritable, so a large piped input cannot queue without bound. The reactor's loop
+ * thread prints what arrives. The main thread waits until the server closes, or until stdin ends; then it
+ * half-closes ({@link Connection#shutdownOutput}) and waits up to {@code --grace} for the server to close.
  */
 @Command(name = "client",
         description = "Sends each line of stdin to the server (\\n-terminated) and prints what it receives. "
@@ -37,7 +45,7 @@ import picocli.CommandLine.Spec;
         sortOptions = false)
 final class ClientCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ClientCommand.class);
-    private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     @Spec
     CommandSpec spec;
@@ -58,6 +66,13 @@ final class ClientCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
+    /** Counts down when the server closes the connection (or it fails). */
+    private final CountDownLatch serverClosed = new CountDownLatch(1);
+    /** Counts down when either the server closed or stdin ended. */
+    private final CountDownLatch anyEnded = new CountDownLatch(1);
+    /** Notified when the connection becomes writable again or closes; the stdin thread waits on it. */
+    private final Object writable = new Object();
+
     @Override
     public Integer call() throws InterruptedException {
         if (port < 1 || port > 65535) {
@@ -66,71 +81,104 @@ final class ClientCommand implements Callable<Integer> {
         if (graceSeconds < 0) {
             throw new ParameterException(spec.commandLine(), "Invalid option: grace must be >= 0: " + graceSeconds);
         }
-        try (Socket socket = new Socket()) {
+        InetSocketAddress address = new InetSocketAddress(host, port); // resolved here, never on the loop
+        if (address.isUnresolved()) {
+            log.error("cannot connect to {}:{}: unknown host", host, port);
+            return 1;
+        }
+        Reactor reactor = Reactor.builder()
+                .codec(FrameCodec.raw(64 * 1024))
+                .handler(new Printer())
+                .threadName("chat-nio-client")
+                .daemon(true)
+                .start();
+        try {
+            Connection connection;
             try {
-                socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
-            } catch (IOException | IllegalArgumentException e) {
-                log.error("cannot connect to {}:{}: {}", host, port, e.toString());
+                connection = reactor.connect(address, ConnectionOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT))
+                        .get(CONNECT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                log.error("cannot connect to {}:{}: {}", host, port, cause.toString());
                 return 1;
             }
-            log.info("connected to {} from {}", socket.getRemoteSocketAddress(), socket.getLocalSocketAddress());
-            CountDownLatch serverClosed = new CountDownLatch(1);
-            CountDownLatch anyEnded = new CountDownLatch(1);
-            start("client-reader", () -> {
-                copyToStdout(socket);
-                serverClosed.countDown();
-                anyEnded.countDown();
-            });
-            start("client-writer", () -> {
-                copyStdinLines(socket);
-                anyEnded.countDown();
-            });
+            log.info("connected to {} from {}", connection.remoteAddress(), connection.localAddress());
+            Thread stdin = new Thread(() -> sendStdinLines(connection), "client-stdin");
+            stdin.setDaemon(true);
+            stdin.start();
             anyEnded.await();
             if (serverClosed.getCount() > 0 && !serverClosed.await(graceSeconds, TimeUnit.SECONDS)) {
                 log.info("the server did not close within {} s; closing", graceSeconds);
             }
-        } catch (IOException e) {
-            log.debug("close failed", e);
+            return 0;
+        } finally {
+            reactor.close(Duration.ofSeconds(1));
         }
-        return 0;
     }
 
-    /** Copies the socket's bytes to stdout until the server closes (or the socket is closed). Reader thread. */
-    private static void copyToStdout(Socket socket) {
-        PrintStream out = System.out;
-        byte[] buf = new byte[8192];
-        try {
-            InputStream in = socket.getInputStream();
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                out.write(buf, 0, n);
-                out.flush();
+    /** Prints what the server sends and notices when it closes. Loop thread only. */
+    private final class Printer implements Handler {
+        @Override
+        public void onMessage(Connection connection, ByteBuffer payload) {
+            PrintStream out = System.out;
+            if (payload.hasArray()) {
+                out.write(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
+            } else {
+                byte[] bytes = new byte[payload.remaining()];
+                payload.get(bytes);
+                out.write(bytes, 0, bytes.length);
             }
-            log.info("the server closed the connection");
-        } catch (SocketException e) {
-            log.debug("socket closed", e);
-        } catch (IOException e) {
-            log.warn("read failed: {}", e.toString());
+            out.flush();
+        }
+
+        @Override
+        public void onClose(Connection connection, Throwable cause) {
+            if (cause == null) {
+                log.info("the server closed the connection");
+            } else {
+                log.warn("connection closed: {}", cause.toString());
+            }
+            serverClosed.countDown();
+            anyEnded.countDown();
+            wakeStdinThread();
+        }
+
+        @Override
+        public void onWritabilityChanged(Connection connection) {
+            wakeStdinThread();
         }
     }
 
-    /** Sends each stdin line "\n"-terminated; at end of input shuts the socket's output down. Writer thread. */
-    private static void copyStdinLines(Socket socket) {
+    private void wakeStdinThread() {
+        synchronized (writable) {
+            writable.notifyAll();
+        }
+    }
+
+    /** Sends each stdin line "\n"-terminated; at end of input half-closes. The stdin thread. */
+    private void sendStdinLines(Connection connection) {
         try {
             BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            OutputStream out = socket.getOutputStream();
-            for (String line; (line = stdin.readLine()) != null; ) {
-                out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
+            for (String line; (line = stdin.readLine()) != null && connection.isOpen(); ) {
+                awaitWritable(connection);
+                connection.send(line + "\n");
             }
-            socket.shutdownOutput();
+            connection.shutdownOutput();
         } catch (IOException e) {
-            log.debug("writing stopped: {}", e.toString());
+            log.debug("reading stdin stopped: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            anyEnded.countDown();
         }
     }
 
-    private static void start(String name, Runnable task) {
-        Thread t = new Thread(task, name);
-        t.setDaemon(true);
-        t.start();
+    /** Waits while the server has not taken what was sent before (above the high watermark). */
+    private void awaitWritable(Connection connection) throws InterruptedException {
+        synchronized (writable) {
+            while (!connection.isWritable() && connection.isOpen()) {
+                writable.wait(1000); // notified by the loop; the timeout only guards a missed notice
+            }
+        }
     }
 }

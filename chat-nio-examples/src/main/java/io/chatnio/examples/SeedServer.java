@@ -1,8 +1,11 @@
 package io.chatnio.examples;
 
+import io.chatnio.Connection;
+import io.chatnio.ConnectionListener;
 import io.chatnio.FrameCodec;
 import io.chatnio.FrameDecoder;
 import io.chatnio.Reactor;
+import io.chatnio.Refusal;
 import io.chatnio.ReactorBuilder;
 import io.chatnio.Router;
 import io.chatnio.Routers;
@@ -40,6 +43,18 @@ public final class SeedServer implements AutoCloseable {
     static final String OFFLINE = "对方已下线!";
     /** Starts every error line (the codec adds "\n"). */
     static final String ERROR_PREFIX = "ERR ";
+    /** Sent to a connection refused by a connection limit, before it is closed. */
+    static final String TOO_MANY_CONNECTIONS = "ERR too many connections";
+    /** Sent to a connection over its rate under {@code --rate-action DISCONNECT}, before it is closed. */
+    static final String RATE_LIMIT_EXCEEDED = "ERR rate limit exceeded";
+
+    /** The seed protocol's replies to refused connections; the library itself writes nothing to them. */
+    private static final ConnectionListener REFUSALS = new ConnectionListener() {
+        @Override
+        public void onRefused(Connection connection, Refusal reason) {
+            connection.send(reason == Refusal.RATE_LIMITED ? RATE_LIMIT_EXCEEDED : TOO_MANY_CONNECTIONS);
+        }
+    };
 
     private final Reactor reactor;
     private final InetSocketAddress address;
@@ -161,7 +176,7 @@ public final class SeedServer implements AutoCloseable {
             throws IOException {
         ReactorBuilder builder = Reactor.builder()
                 .codec(codec(options))
-                .router(router(options.protocol()))
+                .router(router(options.protocol()), REFUSALS)
                 .threadName("chat-nio-seed");
         if (!options.idleTimeout().isZero()) {
             builder.idleTimeout(options.idleTimeout());

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -128,10 +127,10 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         SeedServer.Options options = options();
-        Consumer<ReactorBuilder> tuning = tuning();
+        Tuning tuning = tuning();
         SeedServer server;
         try {
-            server = SeedServer.start(options, tuning);
+            server = SeedServer.start(options, tuning::apply);
         } catch (IOException | RuntimeException e) {
             log.error("cannot listen on {}:{}: {}", host, port, e.toString());
             return 1;
@@ -166,27 +165,45 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The reactor settings beyond {@link SeedServer.Options}, as parsed: {@link #apply} gives them to a builder.
+     *
+     * @param maxConnectionsPerIp 0 for no cap
+     * @param rateLimit           null for none
+     * @param heartbeat           null for no heartbeat
+     * @param heartbeatTimeout    how long a pinged connection may stay silent
+     */
+    record Tuning(int maxConnectionsPerIp, RateLimit rateLimit, Duration heartbeat, Duration heartbeatTimeout,
+                  SlowConsumerPolicy slowConsumer, SlowConsumerPolicy slowConsumerFanout) {
+
+        void apply(ReactorBuilder builder) {
+            builder.jmx(true).slowConsumerPolicy(slowConsumer, slowConsumerFanout);
+            if (maxConnectionsPerIp > 0) {
+                builder.maxConnectionsPerIp(maxConnectionsPerIp);
+            }
+            if (rateLimit != null) {
+                builder.rateLimit(rateLimit);
+            }
+            if (heartbeat != null) {
+                builder.heartbeat(heartbeat, heartbeatTimeout, "PING".getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+    }
+
     /** The reactor settings beyond {@link SeedServer.Options}, validated; a bad value is a usage error. */
-    Consumer<ReactorBuilder> tuning() {
+    Tuning tuning() {
         if (maxConnectionsPerIp < 0 || rateLimit < 0 || rateBurst < 0 || heartbeatSeconds < 0
                 || heartbeatTimeoutSeconds <= 0 || statsIntervalSeconds < 0) {
             throw new ParameterException(spec.commandLine(), "Invalid option: limits, rates, intervals must not "
                     + "be negative, and --heartbeat-timeout must be positive");
         }
-        return builder -> {
-            builder.jmx(true).slowConsumerPolicy(slowConsumer, slowConsumerFanout);
-            if (maxConnectionsPerIp > 0) {
-                builder.maxConnectionsPerIp(maxConnectionsPerIp);
-            }
-            if (rateLimit > 0) {
-                int burst = rateBurst > 0 ? rateBurst : (int) Math.max(1, Math.ceil(rateLimit));
-                builder.rateLimit(new RateLimit(rateLimit, burst, rateAction));
-            }
-            if (heartbeatSeconds > 0) {
-                builder.heartbeat(Duration.ofSeconds(heartbeatSeconds), Duration.ofSeconds(heartbeatTimeoutSeconds),
-                        "PING".getBytes(StandardCharsets.US_ASCII));
-            }
-        };
+        RateLimit limit = null;
+        if (rateLimit > 0) {
+            int burst = rateBurst > 0 ? rateBurst : (int) Math.max(1, Math.ceil(rateLimit));
+            limit = new RateLimit(rateLimit, burst, rateAction);
+        }
+        return new Tuning(maxConnectionsPerIp, limit, heartbeatSeconds > 0 ? Duration.ofSeconds(heartbeatSeconds) : null,
+                Duration.ofSeconds(heartbeatTimeoutSeconds), slowConsumer, slowConsumerFanout);
     }
 
     /** Logs the counters every {@code seconds}, on the loop thread, until the reactor closes. */

@@ -2,36 +2,53 @@ package io.chatnio.internal;
 
 import io.chatnio.AttributeKey;
 import io.chatnio.Connection;
+import io.chatnio.FrameCodec;
 import io.chatnio.FrameDecoder;
 import io.chatnio.MessageWriter;
 import io.chatnio.Reactor;
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The one connection class: a socket, its decoder, its partial inbound frame and its outbound queue.
+ * The one connection class: a transport, its codec's decoder, its partial inbound frame and its outbound
+ * queue. It owns its state transitions: reading paused and resumed, writability, and the close state
+ * machine OPEN → CLOSING (draining its queue) → CLOSED. The read path, write path and flow control drive it
+ * through these methods, never through its fields.
  *
- * <p><b>Threading.</b> Owned by its loop thread, which alone touches the channel, buffers and attributes.
+ * <p><b>Threading.</b> Owned by its loop thread, which alone touches the transport, buffers and attributes.
  * Other threads may call {@link #id()}, the address getters, {@link #isOpen()}, {@link #isWritable()} and the
- * methods documented "any thread" in {@link Connection}, which hand their work to the loop as a task.
+ * methods documented "any thread" in {@link Connection}, which hand their work to the loop as a task. Every
+ * other method is "Only called on the loop thread".
  */
-final class Conn implements Connection {
+final class Conn implements Connection, Selectable {
+    private static final Logger log = LoggerFactory.getLogger(io.chatnio.Reactor.class);
+
     static final int OPEN = 0;
-    /** Reading stopped; closes once the outbound queue drains or the close deadline passes. */
+    /** Reading stopped, out of the registry; closes once the outbound queue drains or the close timeout passes. */
     static final int CLOSING = 1;
     static final int CLOSED = 2;
+    /** Reading was paused by the application ({@link #setReadingPaused}). */
+    static final int PAUSED_BY_APP = 1;
+    /** Reading was paused by the rate limit until a token is available. */
+    static final int PAUSED_BY_RATE = 2;
+    /** Reading was paused because a recipient of this sender is slow ({@code PAUSE_SENDER}). */
+    static final int PAUSED_BY_BACKPRESSURE = 4;
 
-    final EventLoop loop;
+    final ReactorImpl reactor;
     final long id;
-    final SocketChannel channel;
+    final Transport transport;
     final SelectionKey key;
+    /** This connection's framing: its listener's or its connect's. */
+    final FrameCodec codec;
     final FrameDecoder decoder;
     final InetSocketAddress remote;
     final InetSocketAddress local;
@@ -39,52 +56,55 @@ final class Conn implements Connection {
     final int remoteIpv4;
     final boolean remoteIsIpv4;
     /** Encoded output not yet written. */
-    final OutboundQueue out = new OutboundQueue();
+    final OutboundQueue out;
+    /** Rate-limit bucket, or null when there is no rate limit. */
+    final TokenBucket bucket;
 
-    /** OPEN, CLOSING or CLOSED; written on the loop only. */
-    int state = OPEN;
+    /** OPEN, CLOSING or CLOSED; only moves forward. */
+    private int state = OPEN;
     /** Mirrors {@code state == OPEN} for other threads. */
     private volatile boolean open = true;
-    /** False between crossing the high watermark and falling below the low one. */
+    /** False between crossing the high watermark and falling back to the low one. */
     private volatile boolean writable = true;
+    /** Whether the handler was told of this connection (onOpen ran), and so must be told of its close. */
+    boolean announced;
+    /** Whether this connection counts against its IP's cap. */
+    boolean countedByIp;
     /** Why a CLOSING connection is being closed, reported to onClose; null for an orderly close. */
-    Throwable closeCause;
+    private Throwable closeCause;
+    /** The close timeout of a CLOSING connection, or null. */
+    private io.chatnio.Cancellable closeTimer;
     /** Bytes of an incomplete frame (or of frames not yet delivered while paused) in [0, position), or null. */
     ByteBuffer partial;
     /** The peer shut down its output (read returned -1). */
     boolean inputShutdown;
-    /** Reading was paused by the application ({@link #setReadingPaused}). */
-    static final int PAUSED_BY_APP = 1;
-    /** Reading was paused by the rate limit until a token is available. */
-    static final int PAUSED_BY_RATE = 2;
-    /** Reading was paused because a recipient of this sender is slow ({@code PAUSE_SENDER}). */
-    static final int PAUSED_BY_BACKPRESSURE = 4;
+    /** {@link #shutdownOutput} was asked for: no more output is accepted; the socket's is shut once drained. */
+    private boolean outputShutdown;
     /** Why reading is paused: a set of PAUSED_BY_* bits; reading goes on only while it is 0. */
-    int pausedBy;
+    private int pausedBy;
     /** Number of slow recipients this sender waits for; PAUSED_BY_BACKPRESSURE is set while positive. */
-    int blockedOn;
-    /** Senders paused until this connection drains below its low watermark, in {@code [0, waiterCount)}. */
-    Conn[] waiters;
-    int waiterCount;
-    /** Loop clock time of the last read that returned bytes (or of accept). */
+    private int blockedOn;
+    /** Senders paused until this connection drains to its low watermark, in {@code [0, waiterCount)}. */
+    private Conn[] waiters;
+    private int waiterCount;
+    /** Loop clock time of the last read that returned bytes (or of registration). */
     long lastReadNanos;
     /** A heartbeat ping was sent and no byte has arrived since. */
     boolean pinged;
-    /** Rate-limit tokens left, and the loop clock time they were counted at. */
-    double tokens;
-    long tokensAt;
-    /** Whether this connection is in the loop's list of connections to flush this pass. */
+    /** Whether this connection is in the write path's list to flush this pass. */
     boolean dirty;
-    /** Whether this connection is in the loop's list of connections whose buffered frames must be decoded. */
+    /** Whether this connection is in the read path's list of connections whose held frames must be delivered. */
     boolean readPending;
     /** Writability flipped since the handler was last told; reported in the flush phase. */
     boolean writabilityChanged;
-    /** Whether OP_WRITE interest is set: the socket was full at the last flush. */
+    /** Whether OP_WRITE interest is set: the socket was full at the last write. */
     boolean writeInterest;
     /** Interest ops last given to the key, to skip redundant updates. */
-    int interestOps;
-    /** Slot in the registry's list of all connections. */
+    private int interestOps;
+    /** Slot in the registry's list of open connections, or -1. */
     int registryIndex = -1;
+    /** Slot in the reactor's list of closing connections, or -1. */
+    int drainingIndex = -1;
     /** Registered name, or null. */
     String name;
     /** Groups this connection belongs to; null until it joins one. */
@@ -92,15 +112,18 @@ final class Conn implements Connection {
     /** Attribute values indexed by {@link AttributeKey#index()}; null until the first is set. */
     private Object[] attrs;
 
-    Conn(EventLoop loop, long id, SocketChannel channel, SelectionKey key, FrameDecoder decoder,
-         InetSocketAddress remote, InetSocketAddress local) {
-        this.loop = loop;
+    Conn(ReactorImpl reactor, long id, Transport transport, SelectionKey key, FrameCodec codec, FrameDecoder decoder,
+         InetSocketAddress remote, InetSocketAddress local, OutboundQueue out, TokenBucket bucket) {
+        this.reactor = reactor;
         this.id = id;
-        this.channel = channel;
+        this.transport = transport;
         this.key = key;
+        this.codec = codec;
         this.decoder = decoder;
         this.remote = remote;
         this.local = local;
+        this.out = out;
+        this.bucket = bucket;
         this.interestOps = key.interestOps();
         if (remote.getAddress() instanceof Inet4Address v4) {
             byte[] a = v4.getAddress();
@@ -111,6 +134,239 @@ final class Conn implements Connection {
             remoteIsIpv4 = false;
         }
     }
+
+    // ---- readiness
+
+    @Override
+    public void ready(int readyOps) {
+        if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+            writeInterest = false; // the socket has room again: flush this pass
+            reactor.flusher.markDirty(this);
+        }
+        if ((readyOps & SelectionKey.OP_READ) != 0) {
+            reactor.inbound.read(this);
+        }
+    }
+
+    // ---- state
+
+    /** Whether the connection takes input and output. */
+    boolean isOpenOnLoop() {
+        return state == OPEN;
+    }
+
+    /** Whether a message may still be queued on it. */
+    boolean acceptsOutput() {
+        return state == OPEN && !outputShutdown;
+    }
+
+    boolean isClosed() {
+        return state == CLOSED;
+    }
+
+    boolean isClosing() {
+        return state == CLOSING;
+    }
+
+    boolean readPaused() {
+        return pausedBy != 0;
+    }
+
+    /** Bytes arrived from the peer at loop time {@code now}. */
+    void heardFrom(long now) {
+        lastReadNanos = now;
+        pinged = false;
+    }
+
+    /** Stops reading for {@code reason} (a PAUSED_BY_* bit). */
+    void pause(int reason) {
+        if (state != OPEN) {
+            return;
+        }
+        int before = pausedBy;
+        pausedBy |= reason;
+        if (before == 0) {
+            updateInterest();
+        }
+    }
+
+    /** Lifts {@code reason}; once nothing holds reading back, it resumes and held frames are delivered next pass. */
+    void resume(int reason) {
+        if (state != OPEN || (pausedBy & reason) == 0) {
+            return;
+        }
+        pausedBy &= ~reason;
+        if (pausedBy == 0) {
+            updateInterest();
+            if (partial != null || inputShutdown) {
+                reactor.inbound.deliverLater(this);
+            }
+        }
+    }
+
+    /** Pauses this sender until {@code recipient} drains; once per recipient. */
+    void blockOn(Conn recipient) {
+        if (recipient.addWaiter(this)) {
+            blockedOn++;
+            pause(PAUSED_BY_BACKPRESSURE);
+        }
+    }
+
+    private boolean addWaiter(Conn sender) {
+        Conn[] w = waiters;
+        for (int i = 0; i < waiterCount; i++) {
+            if (w[i] == sender) {
+                return false;
+            }
+        }
+        if (w == null) {
+            w = waiters = new Conn[4];
+        } else if (waiterCount == w.length) {
+            w = waiters = Arrays.copyOf(w, w.length * 2);
+        }
+        w[waiterCount++] = sender;
+        return true;
+    }
+
+    /** This connection drained or is closing: the senders waiting for it may read again. */
+    void releaseWaiters() {
+        Conn[] w = waiters;
+        int n = waiterCount;
+        waiterCount = 0;
+        for (int i = 0; i < n; i++) {
+            Conn sender = w[i];
+            w[i] = null;
+            if (--sender.blockedOn == 0) {
+                sender.resume(PAUSED_BY_BACKPRESSURE);
+            }
+        }
+    }
+
+    boolean hasWaiters() {
+        return waiterCount > 0;
+    }
+
+    /** Pending output crossed the high watermark. */
+    void becameUnwritable() {
+        if (writable) {
+            writable = false;
+            writabilityChanged = true;
+        }
+    }
+
+    /** Pending output fell to the low watermark. */
+    void becameWritable() {
+        if (!writable) {
+            writable = true;
+            writabilityChanged = true;
+        }
+    }
+
+    /** Sets OP_READ and OP_WRITE interest from the state. */
+    void updateInterest() {
+        if (state == CLOSED) {
+            return;
+        }
+        boolean reading = state == OPEN && pausedBy == 0 && !inputShutdown;
+        int ops = (reading ? SelectionKey.OP_READ : 0) | (writeInterest ? SelectionKey.OP_WRITE : 0);
+        if (ops != interestOps) {
+            interestOps = ops;
+            key.interestOps(ops);
+        }
+    }
+
+    /** The queue is empty after a flush: finish a pending half-close or graceful close. */
+    void drained() {
+        if (state == CLOSING) {
+            closeNow(closeCause);
+        } else if (outputShutdown && state == OPEN) {
+            try {
+                transport.shutdownOutput();
+            } catch (IOException e) {
+                closeNow(e);
+            }
+        }
+    }
+
+    /**
+     * Closes gracefully: stops reading, leaves the registry (so it is no longer found, and senders get the
+     * router's offline notice), writes what is queued, then closes; aborts at the close timeout.
+     */
+    void closeGracefully(Throwable cause) {
+        if (state != OPEN) {
+            return;
+        }
+        state = CLOSING;
+        open = false;
+        closeCause = cause;
+        reactor.inbound.dropPartial(this);
+        reactor.registry.remove(this);
+        releaseWaiters();
+        if (out.isEmpty()) {
+            closeNow(cause);
+            return;
+        }
+        reactor.addDraining(this);
+        updateInterest();
+        reactor.flusher.markDirty(this);
+        closeTimer = reactor.loop.schedule(reactor.config.closeTimeoutNanos(), this::closeTimedOut);
+    }
+
+    /** Only called on the loop thread, by the close timer. */
+    private void closeTimedOut() {
+        if (state == CLOSING) {
+            long left = out.pending();
+            log.info("{}: output not drained within {} ms; closing, {} bytes discarded", this,
+                    reactor.config.closeTimeoutNanos() / 1_000_000, left);
+            closeNow(closeCause != null ? closeCause
+                    : new IOException("close timeout: " + left + " bytes of queued output discarded"));
+        }
+    }
+
+    /**
+     * Stops input and drops queued output now; the close itself (and onClose) follows in the flush phase.
+     * Used inside a writer's send, where the registry may be being iterated and no callback may run.
+     */
+    void closeLater(Throwable cause) {
+        if (state == CLOSED) {
+            return;
+        }
+        if (state == OPEN) {
+            state = CLOSING;
+            open = false;
+            reactor.addDraining(this);
+        }
+        closeCause = cause;
+        reactor.flusher.discardQueued(this);
+        updateInterest();
+        reactor.flusher.markDirty(this);
+    }
+
+    /** Closes at once, discarding queued output; the handler is told (after the current callback). Idempotent. */
+    void closeNow(Throwable cause) {
+        if (state == CLOSED) {
+            return;
+        }
+        state = CLOSED;
+        open = false;
+        if (closeTimer != null) {
+            closeTimer.cancel();
+            closeTimer = null;
+        }
+        key.cancel();
+        transport.close();
+        reactor.flusher.discardQueued(this);
+        reactor.inbound.dropPartial(this);
+        reactor.registry.remove(this);
+        reactor.removeDraining(this);
+        reactor.admission.release(this);
+        releaseWaiters();
+        if (announced) {
+            reactor.callbacks.closed(this, cause);
+        }
+    }
+
+    // ---- Connection
 
     @Override
     public long id() {
@@ -129,7 +385,7 @@ final class Conn implements Connection {
 
     @Override
     public Reactor reactor() {
-        return loop;
+        return reactor;
     }
 
     @Override
@@ -137,38 +393,21 @@ final class Conn implements Connection {
         return open;
     }
 
-    boolean readPaused() {
-        return pausedBy != 0;
-    }
-
-    /** Whether the connection no longer accepts output (closing or closed). Only called on the loop thread. */
-    boolean isClosedOnLoop() {
-        return state != OPEN;
-    }
-
     @Override
     public boolean isWritable() {
         return writable;
     }
 
-    void setWritable(boolean writable) {
-        this.writable = writable;
-    }
-
-    void markNotOpen() {
-        open = false;
-    }
-
     @Override
     public long pendingOutboundBytes() {
-        loop.assertInLoop();
+        reactor.loop.assertInLoop();
         return out.pending();
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public <T> T attr(AttributeKey<T> key) {
-        loop.assertInLoop();
+        reactor.loop.assertInLoop();
         Object[] a = attrs;
         int i = key.index();
         return a != null && i < a.length ? (T) a[i] : null;
@@ -177,7 +416,7 @@ final class Conn implements Connection {
     @Override
     @SuppressWarnings("unchecked")
     public <T> T attr(AttributeKey<T> key, T value) {
-        loop.assertInLoop();
+        reactor.loop.assertInLoop();
         int i = key.index();
         if (attrs == null || i >= attrs.length) {
             if (value == null) {
@@ -192,12 +431,12 @@ final class Conn implements Connection {
 
     @Override
     public void send(ByteBuffer payload) {
-        if (loop.inEventLoop()) {
-            loop.sendNow(this, payload);
+        if (reactor.loop.inEventLoop()) {
+            reactor.sendNow(this, payload);
         } else {
             byte[] copy = new byte[payload.remaining()];
             payload.get(copy);
-            loop.execute(() -> loop.sendNow(this, ByteBuffer.wrap(copy)));
+            reactor.loop.execute(() -> reactor.sendNow(this, ByteBuffer.wrap(copy)));
         }
     }
 
@@ -208,38 +447,53 @@ final class Conn implements Connection {
 
     @Override
     public MessageWriter message() {
-        loop.assertInLoop();
-        return loop.messageWriter().beginDirect(this);
+        reactor.loop.assertInLoop();
+        return reactor.userWriter.beginDirect(this);
     }
 
     @Override
     public void setReadingPaused(boolean paused) {
-        if (loop.inEventLoop()) {
-            loop.setReadPaused(this, paused);
-        } else {
-            loop.execute(() -> loop.setReadPaused(this, paused));
-        }
+        onLoop(() -> {
+            if (paused) {
+                pause(PAUSED_BY_APP);
+            } else {
+                resume(PAUSED_BY_APP);
+            }
+        });
+    }
+
+    @Override
+    public void shutdownOutput() {
+        onLoop(() -> {
+            if (state == OPEN && !outputShutdown) {
+                outputShutdown = true;
+                if (out.isEmpty()) {
+                    drained();
+                }
+            }
+        });
     }
 
     @Override
     public void close() {
-        if (loop.inEventLoop()) {
-            loop.closeGracefully(this);
-        } else {
-            loop.execute(() -> loop.closeGracefully(this));
-        }
+        onLoop(() -> closeGracefully(null));
     }
 
     @Override
     public void abort() {
-        if (loop.inEventLoop()) {
-            loop.closeNow(this, null);
+        onLoop(() -> closeNow(null));
+    }
+
+    /** Runs {@code action} now on the loop thread, else as a task. Any thread. */
+    private void onLoop(Runnable action) {
+        if (reactor.loop.inEventLoop()) {
+            action.run();
         } else {
-            loop.execute(() -> loop.closeNow(this, null));
+            reactor.loop.execute(action);
         }
     }
 
-    /** {@link #groups}, created on first use. Only called on the loop thread. */
+    /** {@link #groups}, created on first use. */
     List<String> groupsForUpdate() {
         if (groups == null) {
             groups = new ArrayList<>(2);

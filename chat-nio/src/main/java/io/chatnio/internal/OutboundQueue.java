@@ -13,9 +13,21 @@ import java.nio.ByteBuffer;
  * this connection are encoded into; the queue holds one reference to it and gives it back when drained, so
  * an idle connection holds no buffer.
  *
+ * <p>Message boundaries are only needed to drop whole messages (DROP_OLDEST), so they are recorded only
+ * while the queue is backlogged: from a message that ends above the low watermark until every recorded
+ * boundary is written. A queue that keeps up pays nothing; a backlogged one 8 bytes per queued message.
+ *
  * <p><b>Threading.</b> Loop thread only.
  */
 final class OutboundQueue {
+    /**
+     * Most entries of one queue that reference shared fan-out chunks; later fan-outs to it are copied into
+     * its own chunks instead. A shared chunk stays alive while any queue references it, so a backlogged
+     * recipient could otherwise pin a whole chunk per small message it has not yet received; with this cap
+     * it pins at most 16 chunks (128 KiB at the default chunk size). A recipient that keeps up has at most a
+     * few shared entries queued and never pays for the copy.
+     */
+    static final int MAX_SHARED_ENTRIES = 16;
     private static final int INITIAL = 8;
 
     /** Ring of entries: chunk, start and end of each; live ones are {@code [head, head + size)} mod length. */
@@ -24,7 +36,7 @@ final class OutboundQueue {
     private int[] ends = new int[INITIAL];
     /** Whether each entry references a fan-out chunk shared with other queues. */
     private boolean[] shared = new boolean[INITIAL];
-    /** Live entries with {@code shared} set: each may pin a whole chunk that other queues are done with. */
+    /** Live entries with {@code shared} set. */
     private int sharedEntries;
     /** Index of the oldest entry. */
     private int head;
@@ -34,16 +46,16 @@ final class OutboundQueue {
     private long pending;
     /** Chunk that 1:1 messages are appended to, or {@code null}; the queue holds one reference to it. */
     Chunk own;
-    /** Bytes ever appended, minus bytes dropped; offsets below are on this scale. */
+    /** Bytes ever appended, minus bytes dropped; the offsets below are on this scale. */
     private long appendedTotal;
     /** Bytes ever written to the socket (consumed). */
     private long consumedTotal;
-    /** End offset of the last message fully written or dropped from the front. */
-    private long lastMessageEnd;
-    /** Ring of end offsets of queued messages, oldest first: {@code [msgHead, msgHead + msgCount)}. */
-    private long[] messageEnds = new long[INITIAL];
-    private int msgHead;
-    private int msgCount;
+    /** The latest recorded boundary already written, or -1 if unknown: where the first unwritten message may start. */
+    private long writtenBoundary = -1;
+    /** Ring of recorded message end offsets, oldest first, in {@code [endHead, endHead + endCount)}; null until needed. */
+    private long[] messageEnds;
+    private int endHead;
+    private int endCount;
 
     long pending() {
         return pending;
@@ -53,14 +65,14 @@ final class OutboundQueue {
         return size == 0;
     }
 
-    /** Live entries that reference fan-out chunks; see {@link EventLoop#MAX_SHARED_ENTRIES}. */
+    /** Live entries that reference fan-out chunks; see {@link #MAX_SHARED_ENTRIES}. */
     int sharedEntries() {
         return sharedEntries;
     }
 
-    /** Appends {@code chunk[start, end)} of a chunk of this queue's own. */
-    void append(Chunk chunk, int start, int end) {
-        append(chunk, start, end, false);
+    /** Recorded message boundaries; for tests of the memory bound. */
+    int recordedBoundaries() {
+        return endCount;
     }
 
     /**
@@ -117,9 +129,9 @@ final class OutboundQueue {
     }
 
     /**
-     * Fills {@code iov[0, count)} with the oldest entries' buffers, positioned on their ranges, up to
+     * Fills {@code iov[0, count)} with the oldest entries' chunk views, positioned on their ranges, up to
      * {@code iov.length} buffers and about {@code maxBytes} bytes. Stops before a chunk already placed in this
-     * array (it has only one position and limit): that entry goes in the next write.
+     * array (its view has only one position and limit): that entry goes in the next write.
      *
      * @return count, at least 1 if the queue is not empty
      */
@@ -134,29 +146,44 @@ final class OutboundQueue {
                 break;
             }
             c.gatherEpoch = epoch;
-            ByteBuffer b = c.buf;
-            b.limit(ends[i]).position(starts[i]);
-            iov[count++] = b;
+            ByteBuffer v = c.view;
+            v.limit(ends[i]).position(starts[i]);
+            iov[count++] = v;
             bytes += ends[i] - starts[i];
         }
         return count;
     }
 
-    /** Marks the end of a message: everything appended so far. Used to drop whole messages. */
-    void endMessage() {
-        if (msgCount > 0 && messageEnds[(msgHead + msgCount - 1) & (messageEnds.length - 1)] == appendedTotal) {
+    /**
+     * Marks the end of a message: everything appended so far. Recorded if {@code backlogged}, or while
+     * earlier boundaries are still recorded (so that none is missing between two recorded ones).
+     */
+    void endMessage(boolean backlogged) {
+        if (endCount == 0 && !backlogged) {
             return;
         }
-        if (msgCount == messageEnds.length) {
-            long[] m = new long[msgCount * 2];
-            for (int k = 0; k < msgCount; k++) {
-                m[k] = messageEnds[(msgHead + k) & (messageEnds.length - 1)];
+        if (messageEnds == null) {
+            messageEnds = new long[INITIAL];
+        }
+        int mask = messageEnds.length - 1;
+        if (endCount > 0 && messageEnds[(endHead + endCount - 1) & mask] == appendedTotal) {
+            return;
+        }
+        if (endCount == messageEnds.length) {
+            long[] m = new long[endCount * 2];
+            for (int k = 0; k < endCount; k++) {
+                m[k] = messageEnds[(endHead + k) & mask];
             }
             messageEnds = m;
-            msgHead = 0;
+            endHead = 0;
+            mask = m.length - 1;
         }
-        messageEnds[(msgHead + msgCount) & (messageEnds.length - 1)] = appendedTotal;
-        msgCount++;
+        messageEnds[(endHead + endCount) & mask] = appendedTotal;
+        endCount++;
+    }
+
+    private long endAt(int k) {
+        return messageEnds[(endHead + k) & (messageEnds.length - 1)];
     }
 
     /**
@@ -172,7 +199,6 @@ final class OutboundQueue {
                 own = pool.take();
             }
             int n = Math.min(own.room(), to - from);
-            own.buf.clear();
             own.buf.put(own.writeIndex, src, from, n);
             append(own, own.writeIndex, own.writeIndex + n, false);
             own.writeIndex += n;
@@ -183,10 +209,16 @@ final class OutboundQueue {
     /** Drops the first {@code written} bytes, releasing chunks of entries fully written. */
     void consume(long written, ChunkPool pool) {
         consumedTotal += written;
-        while (msgCount > 0 && messageEnds[msgHead] <= consumedTotal) {
-            lastMessageEnd = messageEnds[msgHead];
-            msgHead = (msgHead + 1) & (messageEnds.length - 1);
-            msgCount--;
+        if (endCount > 0) {
+            while (endCount > 0 && endAt(0) <= consumedTotal) {
+                writtenBoundary = endAt(0);
+                endHead = (endHead + 1) & (messageEnds.length - 1);
+                endCount--;
+            }
+            if (endCount == 0 && messageEnds.length > INITIAL) {
+                messageEnds = null; // the backlog is written: give back what it grew
+                endHead = 0;
+            }
         }
         pending -= written;
         int mask = chunks.length - 1;
@@ -216,93 +248,115 @@ final class OutboundQueue {
     }
 
     /**
-     * Drops whole messages, oldest first, until at most {@code target} bytes are pending. Never drops the
-     * newest message, nor one whose first bytes are already on the wire.
+     * Drops whole recorded messages, oldest first, until at most {@code target} bytes are pending. Never drops
+     * the newest message, one whose first bytes are already on the wire, or one whose start is not recorded.
      *
      * @return the number of messages dropped
      */
     int dropOldest(long target, ChunkPool pool) {
-        int mask = messageEnds.length - 1;
-        int first = consumedTotal > lastMessageEnd ? 1 : 0; // a partly written head message stays
-        long from = first == 0 ? lastMessageEnd : messageEnds[msgHead];
+        if (endCount < 2) {
+            return 0;
+        }
+        // message k spans [start(k), endAt(k)); message 0 starts at writtenBoundary, if that is where writing stands
+        int first = writtenBoundary == consumedTotal ? 0 : 1;
+        long from = first == 0 ? writtenBoundary : endAt(0);
         int k = first;
         long to = from;
-        while (pending - (to - from) > target && k < msgCount - 1) {
-            to = messageEnds[(msgHead + k) & mask];
+        while (pending - (to - from) > target && k < endCount - 1) {
+            to = endAt(k);
             k++;
         }
         int dropped = k - first;
         if (dropped == 0) {
             return 0;
         }
-        removeRange(from, to, pool);
         long cut = to - from;
-        // remove ends [first, k) and shift the later ones down by cut
-        long[] m = new long[messageEnds.length];
-        int n = 0;
-        for (int j = 0; j < msgCount; j++) {
-            long end = messageEnds[(msgHead + j) & mask];
-            if (j < first) {
-                m[n++] = end;
-            } else if (j >= k) {
-                m[n++] = end - cut;
-            }
+        removeRange(from, to, pool);
+        // remove the ends of messages [first, k) and move the later ones down by cut, in place
+        int mask = messageEnds.length - 1;
+        for (int j = k; j < endCount; j++) {
+            messageEnds[(endHead + j - dropped) & mask] = messageEnds[(endHead + j) & mask] - cut;
         }
-        messageEnds = m;
-        msgHead = 0;
-        msgCount = n;
+        endCount -= dropped;
         appendedTotal -= cut;
         pending -= cut;
         return dropped;
     }
 
-    /** Cuts the bytes at offsets {@code [from, to)} out of the entries. */
+    /** Cuts the bytes at offsets {@code [from, to)}, which no write has begun, out of the entries, in place. */
     private void removeRange(long from, long to, ChunkPool pool) {
-        int n = chunks.length;
-        Chunk[] c = new Chunk[size + 1 <= n ? n : n * 2]; // a power of two: the ring is indexed with a mask
-        int[] st = new int[c.length];
-        int[] en = new int[c.length];
-        boolean[] sh = new boolean[c.length];
-        int out = 0;
-        sharedEntries = 0;
+        int mask = chunks.length - 1;
         long pos = consumedTotal;
-        for (int k = 0; k < size; k++) {
-            int i = (head + k) & (n - 1);
-            long len = ends[i] - starts[i];
-            long keepBefore = Math.max(0, Math.min(pos + len, from) - pos);
-            long keepAfterFrom = Math.max(pos, to);
-            long keepAfter = Math.max(0, pos + len - keepAfterFrom);
-            int pieces = 0;
-            if (keepBefore > 0) {
-                c[out] = chunks[i];
-                sh[out] = shared[i];
-                st[out] = starts[i];
-                en[out++] = starts[i] + (int) keepBefore;
-                pieces++;
+        int k = 0;
+        while (pos + (ends[(head + k) & mask] - starts[(head + k) & mask]) <= from) {
+            pos += ends[(head + k) & mask] - starts[(head + k) & mask];
+            k++;
+        }
+        int i = (head + k) & mask;
+        int len = ends[i] - starts[i];
+        if (pos < from && pos + len > to) { // the cut lies inside one entry: split it in two
+            if (size == chunks.length) {
+                grow();
+                mask = chunks.length - 1;
+                i = (head + k) & mask;
             }
-            if (keepAfter > 0) {
-                c[out] = chunks[i];
-                sh[out] = shared[i];
-                st[out] = ends[i] - (int) keepAfter;
-                en[out++] = ends[i];
-                pieces++;
+            for (int j = size; j > k + 1; j--) { // open slot k + 1
+                moveEntry((head + j - 1) & mask, (head + j) & mask);
+            }
+            int n = (head + k + 1) & mask;
+            chunks[n] = chunks[i];
+            shared[n] = shared[i];
+            starts[n] = starts[i] + (int) (to - pos);
+            ends[n] = ends[i];
+            ends[i] = starts[i] + (int) (from - pos);
+            chunks[i].refs++;
+            if (shared[i]) {
+                sharedEntries++;
+            }
+            size++;
+            return;
+        }
+        int write = k;
+        if (pos < from) { // keep the entry's head
+            ends[i] = starts[i] + (int) (from - pos);
+            pos += len;
+            k++;
+            write = k;
+        }
+        while (k < size) { // release the entries wholly inside the cut
+            i = (head + k) & mask;
+            len = ends[i] - starts[i];
+            if (pos + len > to) {
+                break;
             }
             if (shared[i]) {
-                sharedEntries += pieces;
+                sharedEntries--;
             }
-            if (pieces == 0) {
-                pool.release(chunks[i]);
-            } else if (pieces == 2) {
-                chunks[i].refs++;
-            }
+            pool.release(chunks[i]);
+            chunks[i] = null;
             pos += len;
+            k++;
         }
-        chunks = c;
-        starts = st;
-        ends = en;
-        shared = sh;
-        head = 0;
-        size = out;
+        if (k < size && pos < to) { // keep the entry's tail
+            starts[(head + k) & mask] += (int) (to - pos);
+        }
+        int removed = k - write;
+        if (removed > 0) {
+            for (int j = k; j < size; j++) {
+                moveEntry((head + j) & mask, (head + j - removed) & mask);
+            }
+            for (int j = size - removed; j < size; j++) {
+                chunks[(head + j) & mask] = null;
+            }
+            size -= removed;
+        }
+    }
+
+    private void moveEntry(int from, int to) {
+        chunks[to] = chunks[from];
+        starts[to] = starts[from];
+        ends[to] = ends[from];
+        shared[to] = shared[from];
     }
 
     /** Discards everything queued and releases every chunk. */
@@ -314,8 +368,12 @@ final class OutboundQueue {
             head = (head + 1) & mask;
             size--;
         }
+        consumedTotal += pending;
         pending = 0;
-        msgCount = 0;
+        endCount = 0;
+        messageEnds = null;
+        endHead = 0;
+        writtenBoundary = appendedTotal;
         sharedEntries = 0;
         if (own != null) {
             pool.release(own);

@@ -14,10 +14,12 @@ import java.util.Map;
  * The loop's index of open connections; see {@link ConnectionRegistry}. IPv4 addresses and ids are looked up
  * in primitive-keyed maps, so the forwarding hot path allocates nothing.
  *
- * <p><b>Threading.</b> Loop thread only; every public method asserts it.
+ * <p><b>Threading.</b> Loop thread only; every public method asserts it. Holds open connections only: a
+ * closing connection has left it, so lookups no longer find it.
  */
 final class Registry implements ConnectionRegistry {
     private final EventLoop loop;
+    private final Stats stats;
     /** Every open connection; {@code all.get(c.registryIndex) == c}. Order changes on removal (swap with last). */
     private final ArrayList<Connection> all = new ArrayList<>();
     private final List<Connection> allView = Collections.unmodifiableList(all);
@@ -30,8 +32,9 @@ final class Registry implements ConnectionRegistry {
     /** Group name to its members in join order; a group with no members is removed. */
     private final Map<String, ArrayList<Connection>> groups = new HashMap<>();
 
-    Registry(EventLoop loop) {
+    Registry(EventLoop loop, Stats stats) {
         this.loop = loop;
+        this.stats = stats;
     }
 
     private static long ipv4Key(int ipv4, int port) {
@@ -39,6 +42,7 @@ final class Registry implements ConnectionRegistry {
     }
 
     void add(Conn c) {
+        stats.connectionsOpen++;
         c.registryIndex = all.size();
         all.add(c);
         byId.put(c.id, c);
@@ -55,6 +59,7 @@ final class Registry implements ConnectionRegistry {
         if (i < 0) {
             return;
         }
+        stats.connectionsOpen--;
         Connection last = all.remove(all.size() - 1);
         if (last != c) {
             all.set(i, last);
@@ -84,7 +89,7 @@ final class Registry implements ConnectionRegistry {
         return allView;
     }
 
-    /** {@link #size()} without the thread check, for stats snapshots. */
+    /** {@link #size()} without the thread check, for the loop's own use. */
     int sizeUnchecked() {
         return all.size();
     }
@@ -208,7 +213,7 @@ final class Registry implements ConnectionRegistry {
     }
 
     private Conn own(Connection connection) {
-        if (!(connection instanceof Conn c) || c.loop != loop) {
+        if (!(connection instanceof Conn c) || c.reactor.loop != loop) {
             throw new IllegalArgumentException("not a connection of this reactor: " + connection);
         }
         return c;

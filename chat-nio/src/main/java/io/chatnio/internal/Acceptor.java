@@ -1,0 +1,161 @@
+package io.chatnio.internal;
+
+import io.chatnio.ConnectionOptions;
+import io.chatnio.FrameCodec;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listening sockets: binds them, accepts on them (a bounded number per pass) and hands each accepted
+ * socket to {@link Admission} with its listener's codec.
+ *
+ * <p><b>Threading.</b> {@link #bind} and {@link #boundAddresses} any thread; the rest loop thread only.
+ */
+final class Acceptor {
+    private static final Logger log = LoggerFactory.getLogger(io.chatnio.Reactor.class);
+    /** Most connections accepted per listening socket per pass, so a connect storm cannot starve I/O. */
+    private static final int MAX_ACCEPTS_PER_PASS = 64;
+    /** How long accepting pauses after accept fails (typically out of file descriptors). */
+    private static final long ACCEPT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final ReactorImpl reactor;
+    /** Addresses bound, in bind order; read by any thread. */
+    private final List<InetSocketAddress> bound = new CopyOnWriteArrayList<>();
+    /** Registered listeners; loop thread only. */
+    private final List<Listener> listeners = new ArrayList<>();
+    /** Scratch for {@link Admission#admit}'s failure; loop thread only. */
+    private final Throwable[] failure = new Throwable[1];
+
+    Acceptor(ReactorImpl reactor) {
+        this.reactor = reactor;
+    }
+
+    /** One listening socket and the codec of what it accepts. */
+    private final class Listener implements Selectable {
+        final ServerSocketChannel channel;
+        final FrameCodec codec;
+        final InetSocketAddress address;
+        SelectionKey key;
+
+        Listener(ServerSocketChannel channel, FrameCodec codec, InetSocketAddress address) {
+            this.channel = channel;
+            this.codec = codec;
+            this.address = address;
+        }
+
+        @Override
+        public void ready(int readyOps) {
+            for (int i = 0; i < MAX_ACCEPTS_PER_PASS; i++) {
+                SocketChannel ch;
+                try {
+                    ch = channel.accept();
+                } catch (IOException e) {
+                    // Typically EMFILE: stop accepting for a moment rather than spin on a key that stays ready.
+                    log.warn("accept failed on {}; pausing accepts for 100 ms", address, e);
+                    key.interestOps(0);
+                    reactor.loop.schedule(ACCEPT_BACKOFF_NANOS, () -> {
+                        if (key.isValid()) {
+                            key.interestOps(SelectionKey.OP_ACCEPT);
+                        }
+                    });
+                    return;
+                }
+                if (ch == null) {
+                    return;
+                }
+                reactor.admission.admit(ch, codec, false, failure);
+                failure[0] = null;
+            }
+        }
+    }
+
+    /** Binds {@code address} and registers it with the loop; blocks until registered. Any thread. */
+    InetSocketAddress bind(SocketAddress address, ConnectionOptions options) throws IOException {
+        if (!reactor.loop.isRunning()) {
+            throw new IllegalStateException("reactor is closed");
+        }
+        FrameCodec codec = options.codec() != null ? options.codec() : reactor.config.codec();
+        ServerSocketChannel ssc = ServerSocketChannel.open();
+        try {
+            ssc.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ssc.bind(address, 1024);
+            ssc.configureBlocking(false);
+            InetSocketAddress local = (InetSocketAddress) ssc.getLocalAddress();
+            CompletableFuture<Void> registered = new CompletableFuture<>();
+            Runnable register = () -> {
+                try {
+                    if (!reactor.loop.isRunning()) {
+                        throw new ClosedChannelException();
+                    }
+                    reactor.readPathFits(codec);
+                    Listener l = new Listener(ssc, codec, local);
+                    l.key = ssc.register(reactor.loop.selector(), SelectionKey.OP_ACCEPT, l);
+                    listeners.add(l);
+                    bound.add(local);
+                    registered.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    registered.completeExceptionally(e);
+                }
+            };
+            if (reactor.loop.inEventLoop()) {
+                register.run();
+            } else {
+                reactor.loop.execute(register);
+            }
+            registered.get(10, TimeUnit.SECONDS);
+            log.debug("listening on {} with {}", local, codec);
+            return local;
+        } catch (IOException e) {
+            closeQuietly(ssc);
+            throw e;
+        } catch (ExecutionException e) {
+            closeQuietly(ssc);
+            throw new IOException("cannot register " + address, e.getCause());
+        } catch (InterruptedException e) {
+            closeQuietly(ssc);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding " + address, e);
+        } catch (TimeoutException | RejectedExecutionException e) {
+            closeQuietly(ssc);
+            throw new IOException("the loop did not register " + address, e);
+        }
+    }
+
+    /** Any thread. */
+    List<InetSocketAddress> boundAddresses() {
+        return List.copyOf(bound);
+    }
+
+    /** Stops accepting: closes every listening socket. */
+    void closeAll() {
+        for (Listener l : listeners) {
+            closeQuietly(l.channel);
+        }
+        listeners.clear();
+        bound.clear();
+    }
+
+    private static void closeQuietly(ServerSocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            log.debug("close failed", e);
+        }
+    }
+}

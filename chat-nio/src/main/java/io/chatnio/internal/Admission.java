@@ -1,0 +1,138 @@
+package io.chatnio.internal;
+
+import io.chatnio.FrameCodec;
+import io.chatnio.FrameDecoder;
+import io.chatnio.Refusal;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a connected socket into a registered connection, accepted or outbound alike: set it up, make its
+ * decoder, apply the connection limits, register it and tell the handler. A refused accepted connection is
+ * shown to the application ({@code onRefused}), which may answer it, then closed gracefully; nothing of the
+ * library's own is written to it.
+ *
+ * <p><b>Threading.</b> Loop thread only; every method is "Only called on the loop thread".
+ */
+final class Admission {
+    private static final Logger log = LoggerFactory.getLogger(io.chatnio.Reactor.class);
+
+    private final ReactorImpl reactor;
+    private final Stats stats;
+    private final int maxConnections;
+    private final int maxConnectionsPerIp;
+    /** Open connections per remote IP address, kept only when a per-IP cap is set. */
+    private final Map<InetAddress, int[]> perIp = new HashMap<>();
+    /** The id of the next connection; ids are never reused. */
+    private long nextId = 1;
+
+    Admission(ReactorImpl reactor, Stats stats, Config config) {
+        this.reactor = reactor;
+        this.stats = stats;
+        this.maxConnections = config.maxConnections();
+        this.maxConnectionsPerIp = config.maxConnectionsPerIp();
+    }
+
+    /**
+     * Admits {@code ch}, framed by {@code codec}.
+     *
+     * @return the open, registered connection; or null if it was refused or failed (then closed, and
+     *         {@code failure[0]} says why, for an outbound connect's future)
+     */
+    Conn admit(SocketChannel ch, FrameCodec codec, boolean outbound, Throwable[] failure) {
+        Conn c;
+        try {
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
+            InetSocketAddress local = (InetSocketAddress) ch.getLocalAddress();
+            FrameDecoder decoder = newDecoder(codec, remote);
+            SelectionKey key = ch.register(reactor.loop.selector(), SelectionKey.OP_READ, null);
+            c = new Conn(reactor, nextId++, new SocketTransport(ch), key, codec, decoder, remote, local,
+                    new OutboundQueue(), reactor.flow.newBucket(reactor.loopNanos()));
+            key.attach(c);
+            reactor.inbound.attach(decoder);
+        } catch (IOException | RuntimeException e) {
+            log.debug("dropping a connection that failed while being set up", e);
+            failure[0] = e;
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+            return null;
+        }
+        stats.connectionsTotal++;
+        Refusal refusal = reactor.registry.sizeUnchecked() >= maxConnections ? Refusal.TOO_MANY_CONNECTIONS
+                : !countIp(c) ? Refusal.TOO_MANY_FROM_ADDRESS : null;
+        if (refusal != null) {
+            stats.connectionsRejected++;
+            log.info("{}: refused: {}", c, refusal);
+            failure[0] = new IllegalStateException("connection refused: " + refusal);
+            if (outbound) {
+                c.closeNow(null);
+            } else {
+                reactor.callbacks.refused(c, refusal);
+                c.closeGracefully(null);
+            }
+            return null;
+        }
+        c.heardFrom(reactor.loopNanos());
+        reactor.registry.add(c);
+        c.announced = true;
+        if (!reactor.callbacks.opened(c)) {
+            failure[0] = new IOException("onOpen failed; connection closed");
+            return null;
+        }
+        return c;
+    }
+
+    /** The codec's decoder for a new connection; a codec that throws refuses it (logged, counted). */
+    private FrameDecoder newDecoder(FrameCodec codec, InetSocketAddress remote) throws IOException {
+        try {
+            FrameDecoder d = codec.newDecoder();
+            if (d == null) {
+                throw new NullPointerException("newDecoder() returned null");
+            }
+            return d;
+        } catch (RuntimeException | LinkageError e) {
+            stats.protocolErrors++;
+            log.warn("codec {} failed to make a decoder for a connection from {}; closing it", codec, remote, e);
+            throw new IOException("codec " + codec + " failed to make a decoder", e);
+        }
+    }
+
+    /** Counts {@code c} against its IP's cap; false if the cap is reached. */
+    private boolean countIp(Conn c) {
+        if (maxConnectionsPerIp == Integer.MAX_VALUE) {
+            return true;
+        }
+        int[] count = perIp.computeIfAbsent(c.remote.getAddress(), a -> new int[1]);
+        if (count[0] >= maxConnectionsPerIp) {
+            return false;
+        }
+        count[0]++;
+        c.countedByIp = true;
+        return true;
+    }
+
+    /** {@code c} closed: it no longer counts against its IP's cap. */
+    void release(Conn c) {
+        if (!c.countedByIp) {
+            return;
+        }
+        c.countedByIp = false;
+        int[] count = perIp.get(c.remote.getAddress());
+        if (count != null && --count[0] == 0) {
+            perIp.remove(c.remote.getAddress());
+        }
+    }
+}
