@@ -18,18 +18,27 @@ import org.junit.jupiter.api.Timeout;
 class EmbeddingExampleTest {
 
     /** The README's example: a chat server with rooms, on a free port. */
-    static InetSocketAddress startChat(Reactor[] out) throws Exception {
+    static InetSocketAddress startChat(Reactor[] started) throws Exception {
         // README:begin
+        ConnectionListener guests = new ConnectionListener() {
+            @Override
+            public void onOpen(Connection c) {                        // a name, and a seat in the lobby
+                c.reactor().registry().setName(c, "guest" + c.id());
+                c.reactor().registry().join(c, "lobby");
+            }
+        };
+        Routers.Envelope whoSpoke = (sender, body, out) ->         // "guest2: hello"
+                out.putUtf8(sender.reactor().registry().nameOf(sender)).putUtf8(": ").put(body);
         Reactor reactor = Reactor.builder()
-                .codec(FrameCodec.lines(8 * 1024))               // one message per line, at most 8 KiB
-                .router(Routers.rooms(Routers.Envelope.bare(), "ERR "))  // /join ROOM, #ROOM:MESSAGE
-                .start();                                        // starts the loop thread
+                .codec(FrameCodec.lines(8 * 1024))                    // one message per line, at most 8 KiB
+                .router(Routers.rooms(whoSpoke, "ERR "), guests)      // /join ROOM, #ROOM:MESSAGE
+                .start();                                             // starts the loop thread
         InetSocketAddress address = reactor.bind(new InetSocketAddress("127.0.0.1", 0));
         System.out.println("chat on " + address);
         // ... later: flush what is queued, close every connection, end the thread
         // reactor.close();
         // README:end
-        out[0] = reactor;
+        started[0] = reactor;
         return address;
     }
 
@@ -38,11 +47,12 @@ class EmbeddingExampleTest {
         Reactor[] reactor = new Reactor[1];
         InetSocketAddress address = startChat(reactor);
         try (TestClient a = new TestClient(address); TestClient b = new TestClient(address)) {
-            a.writeLine("/join lobby");
-            b.writeLine("/join lobby");
-            awaitLobbySize(reactor[0], 2);
+            awaitLobbySize(reactor[0], 2); // both joined on open
             b.writeLine("#lobby:hello from b");
-            assertThat(a.readLine()).isEqualTo("hello from b");
+            assertThat(a.readLine()).matches("guest\\d+: hello from b"); // members see who spoke
+            a.writeLine("/join side");
+            a.writeLine("#lobby:and from a");
+            assertThat(b.readLine()).matches("guest\\d+: and from a");
         } finally {
             reactor[0].close();
         }

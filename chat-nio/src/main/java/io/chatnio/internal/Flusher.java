@@ -22,7 +22,7 @@ final class Flusher {
      * per pass batches writes; but with thousands of busy connections a pass can queue tens of megabytes,
      * which then no longer sit in the CPU cache when the socket writes copy them out. Flushing too often
      * costs too: each flush that hands data to an idle peer wakes it, and the waking is paid on this
-     * thread, inside the write. 512 KiB sits between the two (measurements in docs/performance-notes.md).
+     * thread, inside the write. 512 KiB sits between the two (measurements in docs/benchmarks.md).
      */
     static final int FLUSH_THRESHOLD = 512 * 1024;
 

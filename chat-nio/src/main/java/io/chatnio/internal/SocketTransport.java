@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading.</b> Owned by one connection; only called on its loop thread.
  */
 final class SocketTransport implements Transport {
-    private static final Logger log = LoggerFactory.getLogger(SocketTransport.class);
+    private static final Logger log = LoggerFactory.getLogger(io.chatnio.Reactor.class);
 
     /** Non-blocking, connected; closed only by {@link #close()}. */
     private final SocketChannel channel;
