@@ -190,7 +190,6 @@ final class Writer implements MessageWriter {
         loop.assertInLoop();
         Encoding e = writable();
         int n = s.length();
-        int before = length;
         for (int i = 0; i < n; i++) {
             char ch = s.charAt(i);
             if (ch < 0x80) {
@@ -217,7 +216,6 @@ final class Writer implements MessageWriter {
                 length += 3;
             }
         }
-        assert length >= before;
         return this;
     }
 
