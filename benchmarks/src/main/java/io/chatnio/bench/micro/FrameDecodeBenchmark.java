@@ -129,7 +129,7 @@ public class FrameDecodeBenchmark extends MicroBenchmark {
         return chatnio ? decodeChatNio() : decodeNetty();
     }
 
-    /** The reactor's delivery loop (EventLoop#deliver), minus rate limiting and the handler call. */
+    /** The reactor's delivery loop (InboundPath#deliver), minus rate limiting and the handler call. */
     private long decodeChatNio() throws Exception {
         ByteBuffer rb = nioIn;
         rb.clear().limit(frameBytes); // the frames, as one read
