@@ -24,7 +24,8 @@ final class OutboundQueue {
      * Most entries of one queue that reference shared fan-out chunks; later fan-outs to it are copied into
      * its own chunks instead. A shared chunk stays alive while any queue references it, so a backlogged
      * recipient could otherwise pin a whole chunk per small message it has not yet received; with this cap
-     * it pins at most 16 chunks (128 KiB at the default chunk size). A recipient that keeps up has at most a
+     * it pins at most 16 chunks (128 KiB at the default chunk size), give or take the entry a DROP_OLDEST cut
+     * inside a shared range splits in two. A recipient that keeps up has at most a
      * few shared entries queued and never pays for the copy.
      */
     static final int MAX_SHARED_ENTRIES = 16;
@@ -50,8 +51,12 @@ final class OutboundQueue {
     private long appendedTotal;
     /** Bytes ever written to the socket (consumed). */
     private long consumedTotal;
-    /** The latest recorded boundary already written, or -1 if unknown: where the first unwritten message may start. */
-    private long writtenBoundary = -1;
+    /**
+     * Where the first recorded message (ending at the first recorded end) starts: the end of the last message
+     * whose end was not recorded, or the last recorded end already written. Known at all times, since every
+     * message end either is recorded or moves this.
+     */
+    private long recordedStart;
     /** Ring of recorded message end offsets, oldest first, in {@code [endHead, endHead + endCount)}; null until needed. */
     private long[] messageEnds;
     private int endHead;
@@ -159,7 +164,8 @@ final class OutboundQueue {
      * earlier boundaries are still recorded (so that none is missing between two recorded ones).
      */
     void endMessage(boolean backlogged) {
-        if (endCount == 0 && !backlogged) {
+        if (endCount == 0 && (!backlogged || appendedTotal == recordedStart)) {
+            recordedStart = appendedTotal; // not recorded (or empty): the next message starts here
             return;
         }
         if (messageEnds == null) {
@@ -211,7 +217,7 @@ final class OutboundQueue {
         consumedTotal += written;
         if (endCount > 0) {
             while (endCount > 0 && endAt(0) <= consumedTotal) {
-                writtenBoundary = endAt(0);
+                recordedStart = endAt(0);
                 endHead = (endHead + 1) & (messageEnds.length - 1);
                 endCount--;
             }
@@ -249,17 +255,18 @@ final class OutboundQueue {
 
     /**
      * Drops whole recorded messages, oldest first, until at most {@code target} bytes are pending. Never drops
-     * the newest message, one whose first bytes are already on the wire, or one whose start is not recorded.
+     * the newest message, one whose first bytes are already on the wire, or one whose end is not recorded
+     * (those were queued below the low watermark, ahead of every recorded one).
      *
      * @return the number of messages dropped
      */
     int dropOldest(long target, ChunkPool pool) {
-        if (endCount < 2) {
+        if (endCount < 2) { // the one recorded message is the newest
             return 0;
         }
-        // message k spans [start(k), endAt(k)); message 0 starts at writtenBoundary, if that is where writing stands
-        int first = writtenBoundary == consumedTotal ? 0 : 1;
-        long from = first == 0 ? writtenBoundary : endAt(0);
+        // recorded message k spans [start(k), endAt(k)): message 0 from recordedStart, unless writing began it
+        int first = recordedStart >= consumedTotal ? 0 : 1;
+        long from = first == 0 ? recordedStart : endAt(0);
         int k = first;
         long to = from;
         while (pending - (to - from) > target && k < endCount - 1) {
@@ -373,7 +380,7 @@ final class OutboundQueue {
         endCount = 0;
         messageEnds = null;
         endHead = 0;
-        writtenBoundary = appendedTotal;
+        recordedStart = appendedTotal;
         sharedEntries = 0;
         if (own != null) {
             pool.release(own);
