@@ -109,8 +109,8 @@ final class Conn implements Connection, Selectable {
     String name;
     /** Groups this connection belongs to; null until it joins one. */
     List<String> groups;
-    /** Attribute values indexed by {@link AttributeKey#index()}; null until the first is set. */
-    private Object[] attrs;
+    /** Attribute values by key. */
+    private final Attributes attrs = new Attributes();
 
     Conn(ReactorImpl reactor, long id, Transport transport, SelectionKey key, FrameCodec codec, FrameDecoder decoder,
          InetSocketAddress remote, InetSocketAddress local, OutboundQueue out, TokenBucket bucket) {
@@ -405,28 +405,15 @@ final class Conn implements Connection, Selectable {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T> T attr(AttributeKey<T> key) {
         reactor.loop.assertInLoop();
-        Object[] a = attrs;
-        int i = key.index();
-        return a != null && i < a.length ? (T) a[i] : null;
+        return attrs.get(key);
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T> T attr(AttributeKey<T> key, T value) {
         reactor.loop.assertInLoop();
-        int i = key.index();
-        if (attrs == null || i >= attrs.length) {
-            if (value == null) {
-                return null;
-            }
-            attrs = attrs == null ? new Object[Math.max(8, i + 1)] : Arrays.copyOf(attrs, Math.max(attrs.length * 2, i + 1));
-        }
-        T previous = (T) attrs[i];
-        attrs[i] = value;
-        return previous;
+        return attrs.set(key, value);
     }
 
     @Override
