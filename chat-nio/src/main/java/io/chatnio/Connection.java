@@ -23,6 +23,9 @@ public interface Connection {
     /** This side's address of the connection. Any thread. */
     InetSocketAddress localAddress();
 
+    /** What the TLS handshake settled, or {@code null} for a plain TCP connection. Any thread. */
+    TlsSession tls();
+
     /** The reactor that owns this connection. Any thread. */
     Reactor reactor();
 

@@ -18,6 +18,9 @@ package io.chatnio;
  * @param longestPassNanos      the longest loop pass, not counting time spent waiting in select
  * @param pendingOutboundBytes  encoded bytes queued and not yet written, over all connections, now
  * @param bufferedInboundBytes  bytes of incomplete (or paused) inbound frames held, over all connections, now
+ * @param tlsHandshakes         TLS handshakes completed
+ * @param tlsFailures           TLS connections closed because their handshake failed or timed out, or for a TLS
+ *                              protocol error (each is logged with its reason)
  */
 public record ReactorStats(
         long connectionsOpen,
@@ -34,5 +37,7 @@ public record ReactorStats(
         long loopPasses,
         long longestPassNanos,
         long pendingOutboundBytes,
-        long bufferedInboundBytes) {
+        long bufferedInboundBytes,
+        long tlsHandshakes,
+        long tlsFailures) {
 }

@@ -2,6 +2,7 @@ package io.chatnio.internal;
 
 import io.chatnio.ConnectionOptions;
 import io.chatnio.FrameCodec;
+import io.chatnio.TlsOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -46,16 +47,18 @@ final class Acceptor {
         this.reactor = reactor;
     }
 
-    /** One listening socket and the codec of what it accepts. */
+    /** One listening socket, the codec of what it accepts, and its TLS (or null). */
     private final class Listener implements Selectable {
         final ServerSocketChannel channel;
         final FrameCodec codec;
+        final TlsOptions tls;
         final InetSocketAddress address;
         SelectionKey key;
 
-        Listener(ServerSocketChannel channel, FrameCodec codec, InetSocketAddress address) {
+        Listener(ServerSocketChannel channel, FrameCodec codec, TlsOptions tls, InetSocketAddress address) {
             this.channel = channel;
             this.codec = codec;
+            this.tls = tls;
             this.address = address;
         }
 
@@ -79,9 +82,30 @@ final class Acceptor {
                 if (ch == null) {
                     return;
                 }
-                reactor.admission.admit(ch, codec, false, failure);
-                failure[0] = null;
+                if (tls == null) {
+                    reactor.admission.admit(ch, codec, false, failure, null);
+                    failure[0] = null;
+                } else {
+                    startHandshake(ch);
+                }
             }
+        }
+
+        /** Starts the TLS handshake of an accepted socket; it is admitted once that is done. */
+        private void startHandshake(SocketChannel ch) {
+            InetSocketAddress remote;
+            try {
+                remote = (InetSocketAddress) ch.getRemoteAddress();
+            } catch (IOException e) {
+                log.debug("dropping a connection that failed while being set up", e);
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // already failing
+                }
+                return;
+            }
+            TlsHandshake.start(reactor, ch, tls, codec, null, remote);
         }
     }
 
@@ -91,6 +115,10 @@ final class Acceptor {
             throw new IllegalStateException("reactor is closed");
         }
         FrameCodec codec = options.codec() != null ? options.codec() : reactor.config.codec();
+        TlsOptions tls = options.tls();
+        if (tls != null && tls.isClient()) {
+            throw new IllegalArgumentException("a listener needs TlsOptions.server, not client");
+        }
         ServerSocketChannel ssc = ServerSocketChannel.open();
         try {
             ssc.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -103,8 +131,8 @@ final class Acceptor {
                     if (!reactor.loop.isRunning()) {
                         throw new ClosedChannelException();
                     }
-                    reactor.readPathFits(codec);
-                    Listener l = new Listener(ssc, codec, local);
+                    reactor.readPathFits(codec, tls);
+                    Listener l = new Listener(ssc, codec, tls, local);
                     l.key = ssc.register(reactor.loop.selector(), SelectionKey.OP_ACCEPT, l);
                     listeners.add(l);
                     bound.add(local);

@@ -42,12 +42,12 @@ final class Admission {
     }
 
     /**
-     * Admits {@code ch}, framed by {@code codec}.
+     * Admits {@code ch}, framed by {@code codec}, over {@code transport} (null for plain TCP).
      *
      * @return the open, registered connection; or null if it was refused or failed (then closed, and
      *         {@code failure[0]} says why, for an outbound connect's future)
      */
-    Conn admit(SocketChannel ch, FrameCodec codec, boolean outbound, Throwable[] failure) {
+    Conn admit(SocketChannel ch, FrameCodec codec, boolean outbound, Throwable[] failure, Transport transport) {
         Conn c;
         try {
             ch.configureBlocking(false);
@@ -56,7 +56,8 @@ final class Admission {
             InetSocketAddress local = (InetSocketAddress) ch.getLocalAddress();
             FrameDecoder decoder = newDecoder(codec, remote);
             SelectionKey key = ch.register(reactor.loop.selector(), SelectionKey.OP_READ, null);
-            c = new Conn(reactor, nextId++, new SocketTransport(ch), key, codec, decoder, remote, local,
+            c = new Conn(reactor, nextId++, transport != null ? transport : new SocketTransport(ch), key, codec,
+                    decoder, remote, local,
                     new OutboundQueue(), reactor.flow.newBucket(reactor.loopNanos()));
             key.attach(c);
             reactor.inbound.attach(decoder);

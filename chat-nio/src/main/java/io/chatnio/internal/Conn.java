@@ -198,7 +198,7 @@ final class Conn implements Connection, Selectable {
         pausedBy &= ~reason;
         if (pausedBy == 0) {
             updateInterest();
-            if (partial != null || inputShutdown) {
+            if (partial != null || inputShutdown || transport.hasBufferedInput()) {
                 reactor.inbound.deliverLater(this);
             }
         }
@@ -275,10 +275,10 @@ final class Conn implements Connection, Selectable {
         }
     }
 
-    /** The queue is empty after a flush: finish a pending half-close or graceful close. */
+    /** The queue and the transport are written out after a flush: finish a pending half-close or graceful close. */
     void drained() {
         if (state == CLOSING) {
-            closeNow(closeCause);
+            closeIfTransportDone();
         } else if (outputShutdown && state == OPEN) {
             try {
                 transport.shutdownOutput();
@@ -302,14 +302,32 @@ final class Conn implements Connection, Selectable {
         reactor.inbound.dropPartial(this);
         reactor.registry.remove(this);
         releaseWaiters();
-        if (out.isEmpty()) {
-            closeNow(cause);
+        if (out.isEmpty() && !transport.hasPendingOutput() && closeIfTransportDone()) {
             return;
         }
         reactor.addDraining(this);
         updateInterest();
         reactor.flusher.markDirty(this);
         closeTimer = reactor.loop.schedule(reactor.config.closeTimeoutNanos(), this::closeTimedOut);
+    }
+
+    /**
+     * Closes now if the transport has ended its output (TLS: {@code close_notify} on the wire); else waits to
+     * be writable. Whether it closed.
+     */
+    private boolean closeIfTransportDone() {
+        try {
+            if (transport.closeOutbound()) {
+                closeNow(closeCause);
+                return true;
+            }
+        } catch (IOException e) {
+            closeNow(closeCause != null ? closeCause : e);
+            return true;
+        }
+        writeInterest = true;
+        updateInterest();
+        return false;
     }
 
     /** Only called on the loop thread, by the close timer. */
@@ -386,6 +404,11 @@ final class Conn implements Connection, Selectable {
     @Override
     public Reactor reactor() {
         return reactor;
+    }
+
+    @Override
+    public io.chatnio.TlsSession tls() {
+        return transport.session();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.chatnio.Cancellable;
 import io.chatnio.Connection;
 import io.chatnio.ConnectionOptions;
 import io.chatnio.FrameCodec;
+import io.chatnio.TlsOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -51,9 +52,14 @@ final class Connector {
             return future;
         }
         FrameCodec codec = options.codec() != null ? options.codec() : reactor.config.codec();
+        TlsOptions tls = options.tls();
+        if (tls != null && !tls.isClient()) {
+            future.completeExceptionally(new IllegalArgumentException("a connect needs TlsOptions.client, not server"));
+            return future;
+        }
         long timeoutNanos = options.connectTimeout().toNanos();
         try {
-            reactor.loop.execute(() -> start(isa, codec, timeoutNanos, future));
+            reactor.loop.execute(() -> start(isa, codec, tls, timeoutNanos, future));
         } catch (RejectedExecutionException e) {
             future.completeExceptionally(new IllegalStateException("reactor is closed", e));
         }
@@ -61,7 +67,7 @@ final class Connector {
     }
 
     /** Only called on the loop thread. */
-    private void start(InetSocketAddress address, FrameCodec codec, long timeoutNanos,
+    private void start(InetSocketAddress address, FrameCodec codec, TlsOptions tls, long timeoutNanos,
                        CompletableFuture<Connection> future) {
         if (!reactor.loop.isRunning()) {
             future.completeExceptionally(new IllegalStateException("reactor is closing"));
@@ -69,10 +75,10 @@ final class Connector {
         }
         SocketChannel ch = null;
         try {
-            reactor.readPathFits(codec);
+            reactor.readPathFits(codec, tls);
             ch = SocketChannel.open();
             ch.configureBlocking(false);
-            Pending p = new Pending(ch, address, codec, future);
+            Pending p = new Pending(ch, address, codec, tls, future);
             if (ch.connect(address)) {
                 p.connected();
                 return;
@@ -106,15 +112,18 @@ final class Connector {
         final SocketChannel channel;
         final InetSocketAddress address;
         final FrameCodec codec;
+        /** TLS for this connection, or null. */
+        final TlsOptions tls;
         final CompletableFuture<Connection> future;
         SelectionKey key;
         Cancellable timer;
 
-        Pending(SocketChannel channel, InetSocketAddress address, FrameCodec codec,
+        Pending(SocketChannel channel, InetSocketAddress address, FrameCodec codec, TlsOptions tls,
                 CompletableFuture<Connection> future) {
             this.channel = channel;
             this.address = address;
             this.codec = codec;
+            this.tls = tls;
             this.future = future;
         }
 
@@ -131,7 +140,11 @@ final class Connector {
 
         void connected() {
             finish();
-            Conn c = reactor.admission.admit(channel, codec, true, failure);
+            if (tls != null) { // the connection is admitted, and the future completed, once the handshake is done
+                TlsHandshake.start(reactor, channel, tls, codec, future, address);
+                return;
+            }
+            Conn c = reactor.admission.admit(channel, codec, true, failure, null);
             Throwable why = failure[0];
             failure[0] = null;
             if (c != null) {

@@ -117,7 +117,7 @@ final class Flusher {
                 return;
             }
         }
-        if (q.isEmpty()) {
+        if (q.isEmpty() && !c.transport.hasPendingOutput()) {
             c.writeInterest = false;
             q.releaseOwnIfDrained(chunks);
             c.drained();
@@ -146,6 +146,16 @@ final class Flusher {
      */
     IOException writeOut(Conn c) {
         OutboundQueue q = c.out;
+        Transport t = c.transport;
+        try {
+            if (t.hasPendingOutput() && !t.flushPending()) {
+                c.writeInterest = true; // what the transport holds goes first
+                c.updateInterest();
+                return null;
+            }
+        } catch (IOException e) {
+            return e;
+        }
         long budget = maxWriteBytesPerPass;
         while (!q.isEmpty()) {
             int count = q.gather(iov, ++gatherEpoch, budget);
@@ -165,7 +175,7 @@ final class Flusher {
             stats.bytesOut += written;
             stats.pendingOutboundBytes -= written;
             budget -= written;
-            if (written < want) {
+            if (written < want || t.hasPendingOutput()) {
                 c.writeInterest = true; // the socket is full: wait for OP_WRITE
                 c.updateInterest();
                 break;

@@ -105,14 +105,19 @@ final class InboundPath {
             if (!deliver(c, rb, now)) {
                 return;
             }
-            if (eof || n < room || budget <= 0 || c.readPaused()) {
+            if (eof || (n < room && (n == 0 || !c.transport.hasBufferedInput())) || budget <= 0 || c.readPaused()) {
                 break; // n < room: the socket is drained, skip the read that would return 0
             }
             rb.compact();
         }
         keepPartial(c, rb);
+        if (c.transport.hasPendingOutput()) {
+            reactor.flusher.markDirty(c); // the transport's own answer (TLS: a key update, a close_notify)
+        }
         if (eof) {
             inputShutdown(c);
+        } else if (c.transport.hasBufferedInput()) {
+            deliverLater(c); // already off the socket: no readiness will announce it
         }
         reactor.flusher.flushIfOverThreshold();
     }
@@ -237,6 +242,10 @@ final class InboundPath {
             pending[i] = null;
             c.readPending = false;
             if (!c.isOpenOnLoop() || c.readPaused()) {
+                continue;
+            }
+            if (c.transport.hasBufferedInput()) {
+                read(c); // restores the partial frame itself
                 continue;
             }
             if (c.partial != null) {

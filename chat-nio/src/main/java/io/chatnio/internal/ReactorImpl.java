@@ -10,6 +10,7 @@ import io.chatnio.MessageWriter;
 import io.chatnio.Reactor;
 import io.chatnio.ReactorException;
 import io.chatnio.ReactorStats;
+import io.chatnio.TlsOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -18,9 +19,12 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -38,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReactorImpl implements Reactor, EventLoop.Work {
     private static final Logger log = LoggerFactory.getLogger(Reactor.class);
+    /** Room a TLS record's plaintext needs in the read buffer behind a partial frame (16 KiB, and slack). */
+    private static final int TLS_PLAINTEXT_ROOM = 17 * 1024;
     /** How long {@link #stats()} off the loop waits for an exact snapshot before taking the published one. */
     private static final long STATS_WAIT_MILLIS = 100;
 
@@ -61,6 +67,12 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
     private final JmxStats jmx;
     /** Connections closing gracefully (out of the registry, draining their output); loop thread only. */
     private final List<Conn> draining = new ArrayList<>();
+    /** TLS handshakes in progress (their connections are not admitted yet); loop thread only. */
+    private final List<TlsHandshake> handshakes = new ArrayList<>();
+    /** The loop's TLS scratch buffers; null until the first TLS connection. Loop thread only. */
+    private TlsScratch tlsScratch;
+    /** Runs TLS handshakes' delegated tasks off the loop; null until the first one. Loop thread only. */
+    private ThreadPoolExecutor tlsTasks;
 
     private ReactorImpl(Config config) throws IOException {
         this.config = config;
@@ -109,13 +121,47 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
         return loop.now();
     }
 
-    /** Grows the read path for {@code codec}'s largest frame. */
-    void readPathFits(FrameCodec codec) {
+    /**
+     * Grows the read path for {@code codec}'s largest frame, and with TLS for a record's plaintext behind a
+     * partial frame.
+     */
+    void readPathFits(FrameCodec codec, TlsOptions tls) {
         List<Conn> all = new ArrayList<>(draining);
         for (Connection c : registry.allUnchecked()) {
             all.add((Conn) c);
         }
-        inbound.ensureFits(codec.maxFrameLength(), all);
+        long need = codec.maxFrameLength() + (tls == null ? 0L : TLS_PLAINTEXT_ROOM);
+        inbound.ensureFits((int) Math.min(Integer.MAX_VALUE - 4096 - 8, need), all);
+    }
+
+    TlsScratch tlsScratch() {
+        if (tlsScratch == null) {
+            tlsScratch = new TlsScratch();
+        }
+        return tlsScratch;
+    }
+
+    /**
+     * The executor of TLS handshakes' delegated tasks: one daemon thread, at most 1024 tasks queued (more
+     * handshakes at once fail fast rather than queue without bound).
+     */
+    Executor tlsTasks() {
+        if (tlsTasks == null) {
+            tlsTasks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
+                Thread t = new Thread(r, loop.threadName() + "-tls");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return tlsTasks;
+    }
+
+    void addHandshake(TlsHandshake h) {
+        handshakes.add(h);
+    }
+
+    void removeHandshake(TlsHandshake h) {
+        handshakes.remove(h);
     }
 
     /** Encodes {@code payload} as one frame to {@code c}. */
@@ -178,6 +224,9 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
     public void beginShutdown() {
         acceptor.closeAll();
         connector.failAll();
+        for (TlsHandshake h : new ArrayList<>(handshakes)) {
+            h.abort();
+        }
         for (Connection c : new ArrayList<>(registry.allUnchecked())) {
             ((Conn) c).closeGracefully(null);
         }
@@ -192,6 +241,12 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
     public void closeAll(Throwable failure) {
         acceptor.closeAll();
         connector.failAll();
+        for (TlsHandshake h : new ArrayList<>(handshakes)) {
+            h.abort();
+        }
+        if (tlsTasks != null) {
+            tlsTasks.shutdownNow();
+        }
         List<Conn> left = new ArrayList<>(draining);
         for (Connection c : registry.allUnchecked()) {
             left.add((Conn) c);

@@ -31,8 +31,10 @@ final class Stats {
     long bufferedInboundBytes;
     /** Open (registered) connections. */
     long connectionsOpen;
+    long tlsHandshakes;
+    long tlsFailures;
 
-    private static final int FIELDS = 15;
+    private static final int FIELDS = 17;
     /** The counters as of the end of the last pass, in {@link #snapshot} order. */
     private final AtomicLongArray published = new AtomicLongArray(FIELDS);
 
@@ -40,7 +42,7 @@ final class Stats {
     ReactorStats snapshot() {
         return new ReactorStats(connectionsOpen, connectionsTotal, connectionsRejected, messagesIn, bytesIn,
                 messagesOut, bytesOut, messagesDropped, slowConsumerCloses, protocolErrors, idleCloses, loopPasses,
-                longestPassNanos, pendingOutboundBytes, bufferedInboundBytes);
+                longestPassNanos, pendingOutboundBytes, bufferedInboundBytes, tlsHandshakes, tlsFailures);
     }
 
     /** Ends a pass: counts it and publishes every counter. Only called on the loop thread. */
@@ -70,12 +72,14 @@ final class Stats {
         p.lazySet(12, longestPassNanos);
         p.lazySet(13, pendingOutboundBytes);
         p.lazySet(14, bufferedInboundBytes);
+        p.lazySet(15, tlsHandshakes);
+        p.lazySet(16, tlsFailures);
     }
 
     /** The counters as the loop last published them. Any thread. */
     ReactorStats published() {
         AtomicLongArray p = published;
         return new ReactorStats(p.get(0), p.get(1), p.get(2), p.get(3), p.get(4), p.get(5), p.get(6), p.get(7),
-                p.get(8), p.get(9), p.get(10), p.get(11), p.get(12), p.get(13), p.get(14));
+                p.get(8), p.get(9), p.get(10), p.get(11), p.get(12), p.get(13), p.get(14), p.get(15), p.get(16));
     }
 }

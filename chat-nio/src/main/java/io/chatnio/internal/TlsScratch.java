@@ -1,0 +1,53 @@
+package io.chatnio.internal;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One loop's TLS scratch buffers: ciphertext passes through them on its way between a socket and an engine,
+ * so that a connection holds a buffer only while it has part of a record, or ciphertext the socket did not
+ * take. Each is used within one call and left with no state; direct, so socket reads and writes copy once.
+ *
+ * <p><b>Threading.</b> Loop thread only.
+ */
+final class TlsScratch {
+    /** Ciphertext read from a socket, before unwrapping; or null until first needed. */
+    private ByteBuffer in;
+    /** Records wrapped from application data, before writing. */
+    private ByteBuffer out;
+    /** A control record (alert, key update, ticket) wrapped outside a write. */
+    private ByteBuffer control;
+    /** Plaintext unwrapped during a handshake (normally none). */
+    private ByteBuffer handshake;
+
+    /** The inbound scratch buffer, at least {@code size} bytes. */
+    ByteBuffer in(int size) {
+        if (in == null || in.capacity() < size) {
+            in = ByteBuffer.allocateDirect(Math.max(size, 64 * 1024));
+        }
+        return in;
+    }
+
+    /** The outbound scratch buffer, at least {@code size} bytes. */
+    ByteBuffer out(int size) {
+        if (out == null || out.capacity() < size) {
+            out = ByteBuffer.allocateDirect(size);
+        }
+        return out;
+    }
+
+    /** The control-record scratch buffer, at least {@code size} bytes. */
+    ByteBuffer control(int size) {
+        if (control == null || control.capacity() < size) {
+            control = ByteBuffer.allocateDirect(size);
+        }
+        return control;
+    }
+
+    /** Where a handshake unwraps to, at least {@code size} bytes. */
+    ByteBuffer handshake(int size) {
+        if (handshake == null || handshake.capacity() < size) {
+            handshake = ByteBuffer.allocate(size);
+        }
+        return handshake;
+    }
+}
