@@ -7,9 +7,9 @@ package io.chatnio;
  * @param connectionsTotal      connections accepted in total
  * @param connectionsRejected   connections refused by a limit (max connections, per-IP cap)
  * @param messagesIn            frames decoded
- * @param bytesIn               bytes read from sockets
+ * @param bytesIn               bytes read from sockets (over TLS: plaintext bytes, after decryption)
  * @param messagesOut           frames queued for sending (a fan-out counts once per recipient)
- * @param bytesOut              bytes written to sockets
+ * @param bytesOut              bytes written to sockets (over TLS: plaintext bytes, before encryption)
  * @param messagesDropped       frames discarded by a slow-consumer drop policy
  * @param slowConsumerCloses    connections closed by the slow-consumer disconnect policy
  * @param protocolErrors        connections closed for bad input (bad frames, handler errors, rate limit)

@@ -85,9 +85,26 @@ final class Acceptor {
                 if (tls == null) {
                     reactor.admission.admit(ch, codec, false, failure, null);
                     failure[0] = null;
+                } else if (!reactor.admission.roomForHandshake()) {
+                    refuseBeforeHandshake(ch);
                 } else {
                     startHandshake(ch);
                 }
+            }
+        }
+
+        /**
+         * Closes an accepted TLS socket over the connection limit before its handshake: nothing can be said to
+         * it without a handshake, whose cost the limit is there to avoid.
+         */
+        private void refuseBeforeHandshake(SocketChannel ch) {
+            reactor.stats.connectionsTotal++;
+            reactor.stats.connectionsRejected++;
+            log.info("refused a TLS connection on {} before its handshake: TOO_MANY_CONNECTIONS", address);
+            try {
+                ch.close();
+            } catch (IOException e) {
+                log.debug("close failed", e);
             }
         }
 

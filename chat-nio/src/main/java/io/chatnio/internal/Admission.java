@@ -96,6 +96,11 @@ final class Admission {
         return c;
     }
 
+    /** Whether one more TLS handshake fits under the connection limit, counting handshakes in progress. */
+    boolean roomForHandshake() {
+        return reactor.registry.sizeUnchecked() + reactor.handshakeCount() < maxConnections;
+    }
+
     /** The codec's decoder for a new connection; a codec that throws refuses it (logged, counted). */
     private FrameDecoder newDecoder(FrameCodec codec, InetSocketAddress remote) throws IOException {
         try {

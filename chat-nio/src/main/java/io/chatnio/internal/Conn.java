@@ -80,6 +80,8 @@ final class Conn implements Connection, Selectable {
     boolean inputShutdown;
     /** {@link #shutdownOutput} was asked for: no more output is accepted; the socket's is shut once drained. */
     private boolean outputShutdown;
+    /** The transport was told to end its output (after {@link #outputShutdown}, once the queue drained). */
+    private boolean outputEnded;
     /** Why reading is paused: a set of PAUSED_BY_* bits; reading goes on only while it is 0. */
     private int pausedBy;
     /** Number of slow recipients this sender waits for; PAUSED_BY_BACKPRESSURE is set while positive. */
@@ -279,11 +281,17 @@ final class Conn implements Connection, Selectable {
     void drained() {
         if (state == CLOSING) {
             closeIfTransportDone();
-        } else if (outputShutdown && state == OPEN) {
+        } else if (outputShutdown && !outputEnded && state == OPEN) {
+            outputEnded = true;
             try {
                 transport.shutdownOutput();
             } catch (IOException e) {
                 closeNow(e);
+                return;
+            }
+            if (transport.hasPendingOutput()) { // TLS: close_notify, then the shutdown, once the socket takes it
+                writeInterest = true;
+                updateInterest();
             }
         }
     }

@@ -291,9 +291,13 @@ final class EventLoop {
     /** Throws unless called on the loop thread. Any thread. */
     void assertInLoop() {
         if (Thread.currentThread() != thread) {
-            throw new IllegalStateException("only the loop thread " + thread.getName() + " may call this, not "
-                    + Thread.currentThread().getName());
+            throw notInLoop(); // the message is built elsewhere, so this check stays small enough to inline
         }
+    }
+
+    private IllegalStateException notInLoop() {
+        return new IllegalStateException("only the loop thread " + thread.getName() + " may call this, not "
+                + Thread.currentThread().getName());
     }
 
     /**

@@ -164,6 +164,10 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
         handshakes.remove(h);
     }
 
+    int handshakeCount() {
+        return handshakes.size();
+    }
+
     /** Encodes {@code payload} as one frame to {@code c}. */
     void sendNow(Conn c, ByteBuffer payload) {
         if (!c.acceptsOutput()) {
