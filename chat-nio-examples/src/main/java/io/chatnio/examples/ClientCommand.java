@@ -5,6 +5,7 @@ import io.chatnio.ConnectionOptions;
 import io.chatnio.FrameCodec;
 import io.chatnio.Handler;
 import io.chatnio.Reactor;
+import io.chatnio.TlsOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,12 +13,15 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -32,16 +36,21 @@ import picocli.CommandLine.Spec;
  *
  * <p>The connection is an outbound {@link Reactor#connect} of a one-connection reactor, framed raw (every
  * read is printed as it is; lines are sent with their "\n"), so the output is exactly what the server wrote.
+ * With {@code --tls} it is a TLS connection ({@link TlsOptions#client}) whose server name is {@code --host}.
  *
- * <p><b>Threading.</b> picocli calls {@link #call()} on the main thread, which connects, then starts a daemon
+ * <p><b>Threading.</b> picocli calls {@link #call()} on the main thread, which builds the TLS context if asked
+ * ({@link Pem}), connects (the TLS handshake runs on the reactor's loop thread), then starts a daemon
  * thread {@code client-stdin} that sends each line with {@link Connection#send} (any thread) and waits
  * while the connection is unwritable, so a large piped input cannot queue without bound. The reactor's loop
  * thread prints what arrives. The main thread waits until the server closes, or until stdin ends; then it
  * half-closes ({@link Connection#shutdownOutput}) and waits up to {@code --grace} for the server to close.
  */
 @Command(name = "client",
-        description = "Sends each line of stdin to the server (\\n-terminated) and prints what it receives. "
+        description = {"Sends each line of stdin to the server (\\n-terminated) and prints what it receives. "
                 + "Exits on end of input or when the server closes.",
+            "With --tls it speaks TLS 1.3 or 1.2 to a 'server --tls-cert ... --tls-key ...'. The server's "
+                    + "certificate must be trusted (--trust FILE, or by default the JDK's trust store) and name "
+                    + "--host; --insecure skips both checks."},
         sortOptions = false)
 final class ClientCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ClientCommand.class);
@@ -63,6 +72,21 @@ final class ClientCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     int graceSeconds;
 
+    @Option(names = "--tls",
+            description = "Speak TLS: verify the server's certificate with --trust, or by default with the JDK's "
+                    + "trust store (lib/security/cacerts), and check that it names --host.")
+    boolean tls;
+
+    @Option(names = "--trust", paramLabel = "FILE",
+            description = "With --tls: trust only the certificates in this PEM file, a CA's or the server's own "
+                    + "self-signed certificate.")
+    Path trust;
+
+    @Option(names = "--insecure",
+            description = "With --tls: accept any certificate and any name, for a test server's self-signed "
+                    + "certificate. Insecure: no protection against a man in the middle.")
+    boolean insecure;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -81,6 +105,22 @@ final class ClientCommand implements Callable<Integer> {
         if (graceSeconds < 0) {
             throw new ParameterException(spec.commandLine(), "Invalid option: grace must be >= 0: " + graceSeconds);
         }
+        if ((trust != null || insecure) && !tls) {
+            throw new ParameterException(spec.commandLine(), "Invalid option: --trust and --insecure need --tls");
+        }
+        if (trust != null && insecure) {
+            throw new ParameterException(spec.commandLine(), "Invalid option: --trust and --insecure exclude "
+                    + "each other");
+        }
+        ConnectionOptions options = ConnectionOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT);
+        if (tls) {
+            try {
+                options = options.withTls(tlsOptions());
+            } catch (IOException | GeneralSecurityException e) {
+                log.error("cannot use TLS: {}", e.getMessage());
+                return 1;
+            }
+        }
         InetSocketAddress address = new InetSocketAddress(host, port); // resolved here, never on the loop
         if (address.isUnresolved()) {
             log.error("cannot connect to {}:{}: unknown host", host, port);
@@ -95,14 +135,15 @@ final class ClientCommand implements Callable<Integer> {
         try {
             Connection connection;
             try {
-                connection = reactor.connect(address, ConnectionOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT))
-                        .get(CONNECT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+                connection = reactor.connect(address, options).get(CONNECT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
                 log.error("cannot connect to {}:{}: {}", host, port, cause.toString());
                 return 1;
             }
-            log.info("connected to {} from {}", connection.remoteAddress(), connection.localAddress());
+            log.info("connected to {} from {}{}", connection.remoteAddress(), connection.localAddress(),
+                    connection.tls() == null ? "" : " over " + connection.tls().protocol() + " with "
+                            + connection.tls().cipherSuite());
             Thread stdin = new Thread(() -> sendStdinLines(connection), "client-stdin");
             stdin.setDaemon(true);
             stdin.start();
@@ -114,6 +155,16 @@ final class ClientCommand implements Callable<Integer> {
         } finally {
             reactor.close(Duration.ofSeconds(1));
         }
+    }
+
+    /** The client side of TLS for {@code --host}, trusting as {@code --trust} or {@code --insecure} say. */
+    private TlsOptions tlsOptions() throws IOException, GeneralSecurityException {
+        if (insecure) {
+            return TlsOptions.client(Pem.insecureClientContextTrustingAnyCertificate()).withServerName(host)
+                    .withHostnameVerification(false);
+        }
+        SSLContext context = trust != null ? Pem.clientContext(trust) : SSLContext.getDefault();
+        return TlsOptions.client(context).withServerName(host);
     }
 
     /** Prints what the server sends and notices when it closes. Loop thread only. */

@@ -2,6 +2,7 @@ package io.chatnio.examples;
 
 import io.chatnio.Connection;
 import io.chatnio.ConnectionListener;
+import io.chatnio.ConnectionOptions;
 import io.chatnio.FrameCodec;
 import io.chatnio.FrameDecoder;
 import io.chatnio.Reactor;
@@ -9,6 +10,7 @@ import io.chatnio.Refusal;
 import io.chatnio.ReactorBuilder;
 import io.chatnio.Router;
 import io.chatnio.Routers;
+import io.chatnio.TlsOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -28,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@link Framing#LINES} the lines codec appends it; with {@link Framing#RAW} the inbound side is
  * {@link FrameCodec#raw(int)} and the outbound side appends the same {@code "\n"}, so the bytes on the wire are
  * identical in both framings (delivered messages, the offline notice and error lines alike).
+ *
+ * <p>With {@link Options#tls()} the port speaks TLS instead of plain TCP ({@link ConnectionOptions#withTls}); the
+ * protocols, framings and limits are the same, since the library decrypts below the codec.
  *
  * <p><b>Threading.</b> {@link #start} may be called from any thread and returns once the server is accepting.
  * The routing runs on the reactor's one loop thread. {@link #address()}, {@link #reactor()} and
@@ -101,9 +106,12 @@ public final class SeedServer implements AutoCloseable {
      * @param idleTimeout    close connections that sent nothing for that long; {@link Duration#ZERO} for never
      * @param maxConnections most connections open at once, 0 for no limit; an excess connection receives
      *                       {@code ERR too many connections\n} and is closed
+     * @param tls            TLS on the listening port, a {@link TlsOptions#server} side; {@code null} for plain
+     *                       TCP. Every protocol, framing and limit works the same over TLS: the codec sees the
+     *                       decrypted bytes.
      */
     public record Options(String host, int port, Protocol protocol, Framing framing, int maxFrame,
-                          Duration idleTimeout, int maxConnections) {
+                          Duration idleTimeout, int maxConnections, TlsOptions tls) {
 
         public Options {
             Objects.requireNonNull(host, "host");
@@ -122,39 +130,60 @@ public final class SeedServer implements AutoCloseable {
             if (maxConnections < 0) {
                 throw new IllegalArgumentException("maxConnections must not be negative: " + maxConnections);
             }
+            if (tls != null && tls.isClient()) {
+                throw new IllegalArgumentException("tls must be a server side, TlsOptions.server(...): " + tls);
+            }
         }
 
-        /** 127.0.0.1:9999, seed protocol, lines framing, 65536-byte messages, no idle timeout, no limit. */
+        /** Plain TCP. */
+        public Options(String host, int port, Protocol protocol, Framing framing, int maxFrame,
+                       Duration idleTimeout, int maxConnections) {
+            this(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, null);
+        }
+
+        /**
+         * 127.0.0.1:9999, seed protocol, lines framing, 65536-byte messages, no idle timeout, no limit, plain TCP.
+         */
         public static Options defaults() {
-            return new Options("127.0.0.1", 9999, Protocol.SEED, Framing.LINES, 65536, Duration.ZERO, 0);
+            return new Options("127.0.0.1", 9999, Protocol.SEED, Framing.LINES, 65536, Duration.ZERO, 0, null);
         }
 
         public Options withHost(String host) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withPort(int port) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withProtocol(Protocol protocol) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withFraming(Framing framing) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withMaxFrame(int maxFrame) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withIdleTimeout(Duration idleTimeout) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withMaxConnections(int maxConnections) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections);
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
+        }
+
+        /** TLS on the listening port ({@link TlsOptions#server}), or {@code null} for plain TCP. */
+        public Options withTls(TlsOptions tls) {
+            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
+        }
+
+        /** What {@link #start} passes to {@link Reactor#bind(java.net.SocketAddress, ConnectionOptions)}. */
+        ConnectionOptions listener() {
+            return tls == null ? ConnectionOptions.defaults() : ConnectionOptions.defaults().withTls(tls);
         }
     }
 
@@ -187,11 +216,13 @@ public final class SeedServer implements AutoCloseable {
         tuning.accept(builder);
         Reactor reactor = builder.start();
         try {
-            InetSocketAddress bound = reactor.bind(new InetSocketAddress(options.host(), options.port()));
-            log.info("{} protocol, {} framing, messages up to {} bytes, idle timeout {}, max connections {}, on {}",
+            InetSocketAddress bound =
+                    reactor.bind(new InetSocketAddress(options.host(), options.port()), options.listener());
+            log.info("{} protocol, {} framing, messages up to {} bytes, idle timeout {}, max connections {}, on {}{}",
                     options.protocol(), options.framing(), options.maxFrame(),
                     options.idleTimeout().isZero() ? "none" : options.idleTimeout().toMillis() + " ms",
-                    options.maxConnections() == 0 ? "unlimited" : options.maxConnections(), bound);
+                    options.maxConnections() == 0 ? "unlimited" : options.maxConnections(), bound,
+                    options.tls() == null ? "" : " over TLS " + options.tls().protocols());
             return new SeedServer(reactor, bound);
         } catch (IOException | RuntimeException e) {
             reactor.close();

@@ -6,13 +6,21 @@ import io.chatnio.ReactorBuilder;
 import io.chatnio.ReactorException;
 import io.chatnio.ReactorStats;
 import io.chatnio.SlowConsumerPolicy;
+import io.chatnio.TlsOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -25,15 +33,30 @@ import picocli.CommandLine.Spec;
  * {@code server}: runs a {@link SeedServer} until the JVM is asked to stop (SIGTERM, Ctrl-C).
  *
  * <p><b>Threading.</b> picocli calls {@link #call()} on the main thread, which starts the server, prints the
- * {@code listening on} line and then waits for the reactor's loop thread to end. A shutdown hook thread closes
- * the server gracefully; the routing itself runs on the loop thread.
+ * {@code listening on} line and then waits for the reactor's loop thread to end. With {@code --tls-cert} and
+ * {@code --tls-key} the main thread first loads them ({@link Pem}) into the listener's {@link TlsOptions}. A
+ * shutdown hook thread closes the server gracefully; the routing and the TLS handshakes run on the loop thread.
  */
 @Command(name = "server",
         description = {
             "Runs the seed chat server: a client sends IP:PORT:MESSAGE, the client connected from IP:PORT "
                     + "receives '<senderPort> 账户对您说:<MESSAGE> '. See docs/protocol.md.",
             "Prints 'listening on <host>:<port>' on stdout once it accepts connections; logs go to stderr. "
-                    + "SIGTERM or Ctrl-C shuts it down gracefully."},
+                    + "SIGTERM or Ctrl-C shuts it down gracefully.",
+            "With --tls-cert and --tls-key the port speaks TLS 1.3 or 1.2 instead of plain TCP; everything else "
+                    + "is the same. Connect with 'client --tls'."},
+        // the commands are cut into lines short enough for picocli not to wrap them, so they can be pasted
+        footer = {"",
+            "A certificate and key for testing (PEM, the key unencrypted PKCS#8), valid for 30 days for "
+                    + "localhost and 127.0.0.1:",
+            "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \\",
+            "    -keyout key.pem -out cert.pem -days 30 -subj /CN=localhost \\",
+            "    -addext subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "Then: server --tls-cert cert.pem --tls-key key.pem, and client --tls --trust cert.pem. "
+                    + "With keytool instead of openssl, see docs/protocol.md.",
+            "A key in another format (BEGIN RSA PRIVATE KEY, BEGIN EC PRIVATE KEY, BEGIN ENCRYPTED PRIVATE KEY) "
+                    + "converts to unencrypted PKCS#8 with:",
+            "  " + Pem.CONVERT},
         sortOptions = false)
 final class ServerCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServerCommand.class);
@@ -121,6 +144,17 @@ final class ServerCommand implements Callable<Integer> {
                     + "are also published over JMX as io.chatnio:type=Reactor. Default: ${DEFAULT-VALUE}.")
     long statsIntervalSeconds;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Speak TLS on the port, presenting this PEM certificate chain: the server's certificate "
+                    + "first, then any intermediates. Needs --tls-key. Default: plain TCP.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "The private key of --tls-cert's certificate: PEM, unencrypted PKCS#8 "
+                    + "('BEGIN PRIVATE KEY'; RSA, EC, Ed25519 or RSASSA-PSS); see below to convert others. "
+                    + "Needs --tls-cert.")
+    Path tlsKey;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -128,6 +162,18 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         SeedServer.Options options = options();
         Tuning tuning = tuning();
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new ParameterException(spec.commandLine(), "Invalid option: " + (tlsCert == null
+                    ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key"));
+        }
+        if (tlsCert != null) {
+            try {
+                options = options.withTls(TlsOptions.server(serverContext()));
+            } catch (IOException | GeneralSecurityException e) {
+                log.error("cannot use the TLS certificate or key: {}", e.getMessage());
+                return 1;
+            }
+        }
         SeedServer server;
         try {
             server = SeedServer.start(options, tuning::apply);
@@ -163,6 +209,22 @@ final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ParameterException(spec.commandLine(), "Invalid option: " + e.getMessage());
         }
+    }
+
+    /** Loads {@code --tls-cert} and {@code --tls-key} and logs what the server will present. */
+    private SSLContext serverContext() throws IOException, GeneralSecurityException {
+        X509Certificate[] chain = Pem.certificates(tlsCert);
+        PrivateKey key = Pem.privateKey(tlsKey, chain[0]);
+        SSLContext context = Pem.serverContext(chain, key);
+        X509Certificate leaf = chain[0];
+        log.info("TLS certificate {} ({} key), {} certificate(s) in the chain, valid until {}",
+                leaf.getSubjectX500Principal(), key.getAlgorithm(), chain.length, leaf.getNotAfter().toInstant());
+        try {
+            leaf.checkValidity();
+        } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+            log.warn("the TLS certificate is not valid now, clients will refuse it: {}", e.getMessage());
+        }
+        return context;
     }
 
     /**

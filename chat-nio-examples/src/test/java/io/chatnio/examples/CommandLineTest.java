@@ -29,13 +29,42 @@ class CommandLineTest {
         assertThat(help).contains("--host", "--port", "--protocol", "--framing", "--max-frame", "--idle-timeout",
                 "--max-connections", "--max-connections-per-ip", "--rate-limit", "--rate-burst", "--rate-action",
                 "--heartbeat", "--heartbeat-timeout", "--slow-consumer", "--slow-consumer-fanout", "--stats-interval",
-                "--help", "listening on", "ERR too many connections");
+                "--tls-cert", "--tls-key", "--help", "listening on", "ERR too many connections",
+                "openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem");
+        // the test certificate command, unwrapped, in lines that can be pasted into a shell
+        String eol = System.lineSeparator();
+        assertThat(out.toString()).contains(
+                "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \\" + eol,
+                "    -keyout key.pem -out cert.pem -days 30 -subj /CN=localhost \\" + eol,
+                "    -addext subjectAltName=DNS:localhost,IP:127.0.0.1" + eol,
+                "  openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem" + eol);
     }
 
     @Test
     void clientHelpDocumentsEveryOption() {
         assertThat(run("client", "--help")).isZero();
-        assertThat(out.toString()).contains("--host", "--port", "--grace", "--help");
+        assertThat(out.toString()).contains("--host", "--port", "--grace", "--tls", "--trust", "--insecure", "--help");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "server --tls-cert cert.pem|--tls-cert needs --tls-key",
+        "server --tls-key key.pem|--tls-key needs --tls-cert",
+        "client --trust cert.pem|--trust and --insecure need --tls",
+        "client --insecure|--trust and --insecure need --tls",
+        "client --tls --trust cert.pem --insecure|--trust and --insecure exclude each other"})
+    void tlsOptionsComeInTheirCombinations(String argsAndMessage) {
+        String[] parts = argsAndMessage.split("\\|");
+        assertThat(run(parts[0].split(" "))).isEqualTo(2);
+        assertThat(err.toString()).contains(parts[1], "Usage:");
+    }
+
+    @Test
+    void anUnreadableTlsFileIsAFailureBeforeListening() {
+        assertThat(run("server", "--port", "0", "--tls-cert", "no-such-cert.pem", "--tls-key", "no-such-key.pem"))
+                .isEqualTo(1);
+        assertThat(out.toString()).doesNotContain("listening on");
+        assertThat(run("client", "--port", "1", "--tls", "--trust", "no-such-cert.pem")).isEqualTo(1);
     }
 
     @Test

@@ -214,9 +214,30 @@ final class TlsHandshake implements Selectable {
                     }
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (SSLException | RuntimeException e) {
             fail(e);
+        } catch (IOException e) {
+            fail(tlsReason(e));
         }
+    }
+
+    /**
+     * The TLS reason behind an I/O failure, if the engine has one: a peer that rejects us, or a certificate
+     * check that failed in a delegated task, often shows first as a reset or a broken pipe, while the engine
+     * holds the alert or the check's exception, which its next wrap throws.
+     */
+    private IOException tlsReason(IOException e) {
+        try {
+            ByteBuffer out = reactor.tlsScratch().control(packetSize);
+            out.clear();
+            engine.wrap(EMPTY, out);
+        } catch (SSLException reason) {
+            reason.addSuppressed(e);
+            return reason;
+        } catch (RuntimeException ignored) {
+            // no better reason
+        }
+        return e;
     }
 
     /** Reads ciphertext into {@link #netIn}; the byte count, or -1 at the end of input. */
