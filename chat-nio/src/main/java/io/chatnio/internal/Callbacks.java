@@ -148,23 +148,30 @@ final class Callbacks {
     private void exit() {
         if (depth == 1) {
             userWriter.discard();
-            while (closedHead < closedCount) {
-                Conn c = closed[closedHead];
-                Throwable cause = causes[closedHead];
-                closed[closedHead] = null;
-                causes[closedHead++] = null;
-                try {
-                    handler.onClose(c, cause);
-                } catch (Throwable t) {
-                    ReactorImpl.rethrowIfFatal(t);
-                    log.warn("{}: onClose of {} threw", c, handler, t);
-                } finally {
-                    userWriter.discard();
-                }
+            if (closedCount > 0) {
+                reportClosed();
             }
-            closedHead = 0;
-            closedCount = 0;
         }
         depth--;
+    }
+
+    /** Reports the closes queued during the outermost callback, oldest first. */
+    private void reportClosed() {
+        while (closedHead < closedCount) {
+            Conn c = closed[closedHead];
+            Throwable cause = causes[closedHead];
+            closed[closedHead] = null;
+            causes[closedHead++] = null;
+            try {
+                handler.onClose(c, cause);
+            } catch (Throwable t) {
+                ReactorImpl.rethrowIfFatal(t);
+                log.warn("{}: onClose of {} threw", c, handler, t);
+            } finally {
+                userWriter.discard();
+            }
+        }
+        closedHead = 0;
+        closedCount = 0;
     }
 }

@@ -190,7 +190,7 @@ final class InboundPath {
                         "decoder returned " + end + " for bytes [" + start + ", " + limit + ")"));
                 return false;
             }
-            if (!reactor.flow.takeToken(c, now)) {
+            if (c.bucket != null && !reactor.flow.takeToken(c, now)) {
                 rb.limit(limit).position(start); // not delivered: it stays buffered, or the connection closes
                 if (!c.isOpenOnLoop()) {
                     return false;

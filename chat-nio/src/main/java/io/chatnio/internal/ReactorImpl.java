@@ -271,7 +271,7 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
 
     @Override
     public void passDone(long busyNanos) {
-        stats.passDone(busyNanos);
+        stats.passDone(busyNanos, !hasPendingWork());
     }
 
     // ---- Reactor (any thread unless said)

@@ -4,8 +4,9 @@ import io.chatnio.ReactorStats;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * A reactor's counters. The loop increments plain fields, and at the end of each pass publishes them to an
- * array other threads read ({@link #published()}); an exact snapshot is only ever taken on the loop.
+ * A reactor's counters. The loop increments plain fields, and publishes them to an array other threads read
+ * ({@link #published()}) at the end of every pass after which it may wait, and at least every 64th pass; an
+ * exact snapshot is only ever taken on the loop.
  *
  * <p>Publishing costs one release store per counter per pass (a plain store on x86), never a fence per
  * message, and gives readers off the loop a consistent-enough view without asking the busy loop.
@@ -45,13 +46,19 @@ final class Stats {
                 longestPassNanos, pendingOutboundBytes, bufferedInboundBytes, tlsHandshakes, tlsFailures);
     }
 
-    /** Ends a pass: counts it and publishes every counter. Only called on the loop thread. */
-    void passDone(long busyNanos) {
+    /**
+     * Ends a pass: counts it, and publishes every counter if the loop may wait next ({@code mayWait}) or every
+     * 64th pass: a busy loop does not pay for publishing on every small pass, and an idle one is current.
+     * Only called on the loop thread.
+     */
+    void passDone(long busyNanos, boolean mayWait) {
         loopPasses++;
         if (busyNanos > longestPassNanos) {
             longestPassNanos = busyNanos;
         }
-        publish();
+        if (mayWait || (loopPasses & 63) == 0) {
+            publish();
+        }
     }
 
     /** Only called on the loop thread. */
