@@ -88,8 +88,8 @@ public interface Reactor extends AutoCloseable {
 
     /**
      * A snapshot of the counters. Any thread. On the loop thread it is exact. Elsewhere the loop is asked for
-     * an exact one; if it does not answer within 100 ms (busy, or closed) the snapshot it last published,
-     * at the end of its latest pass, is returned instead. Never throws.
+     * an exact one; if it does not answer within 100 ms (busy, or closed) the snapshot it last published is
+     * returned instead (published whenever the loop may wait, and at least every 64 passes). Never throws.
      */
     ReactorStats stats();
 

@@ -2,8 +2,8 @@ package io.chatnio;
 
 /**
  * The reactor's counters over JMX, registered as {@code io.chatnio:type=Reactor,name=<loop thread name>}
- * when {@link ReactorBuilder#jmx(boolean)} is on. Every getter reads the snapshot the loop last published (at
- * the end of its latest pass): a JMX client never waits for, or disturbs, the loop.
+ * when {@link ReactorBuilder#jmx(boolean)} is on. Every getter reads the snapshot the loop last published
+ * (whenever it may wait, and at least every 64 passes): a JMX client never waits for, or disturbs, the loop.
  */
 public interface ReactorMXBean {
     long getConnectionsOpen();
