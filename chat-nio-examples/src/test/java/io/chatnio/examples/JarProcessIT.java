@@ -3,7 +3,6 @@ package io.chatnio.examples;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -147,29 +144,14 @@ class JarProcessIT {
 
     /** A process's stdout cut into lines ("\n" kept) by a daemon thread, so that every read can time out. */
     private final class Lines {
-        private final BlockingQueue<byte[]> lines = new LinkedBlockingQueue<>();
+        private final StdoutLines lines;
 
         Lines(InputStream in) {
-            Thread t = new Thread(() -> {
-                ByteArrayOutputStream line = new ByteArrayOutputStream();
-                try (in) {
-                    for (int b; (b = in.read()) >= 0; ) {
-                        line.write(b);
-                        if (b == '\n') {
-                            lines.add(line.toByteArray());
-                            line.reset();
-                        }
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-            }, "stdout-reader");
-            t.setDaemon(true);
-            t.start();
+            lines = new StdoutLines(in, "stdout-reader");
         }
 
         byte[] next(String name) throws InterruptedException {
-            byte[] line = lines.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            byte[] line = lines.poll(WAIT_SECONDS);
             assertThat(line).as("a line on the %s's stdout within %d s; stderr: %s", name, WAIT_SECONDS, log(name))
                     .isNotNull();
             return line;

@@ -17,8 +17,6 @@ import java.security.Security;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -262,29 +260,13 @@ class TlsProcessIT {
         private final String name;
         private final Process process;
         private final Path stderr;
-        private final BlockingQueue<byte[]> lines = new LinkedBlockingQueue<>();
+        private final StdoutLines lines;
 
         Started(String name, List<String> command) throws IOException {
             this.name = name;
             this.stderr = dir.resolve(name + "-" + processes.incrementAndGet() + ".stderr");
             this.process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-            InputStream in = process.getInputStream();
-            Thread reader = new Thread(() -> {
-                ByteArrayOutputStream line = new ByteArrayOutputStream();
-                try (in) {
-                    for (int b; (b = in.read()) >= 0; ) {
-                        line.write(b);
-                        if (b == '\n') {
-                            lines.add(line.toByteArray());
-                            line.reset();
-                        }
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-            }, name + "-stdout");
-            reader.setDaemon(true);
-            reader.start();
+            this.lines = new StdoutLines(process.getInputStream(), name + "-stdout");
         }
 
         OutputStream stdin() {
@@ -292,7 +274,7 @@ class TlsProcessIT {
         }
 
         byte[] nextLine() throws InterruptedException {
-            byte[] line = lines.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            byte[] line = lines.poll(WAIT_SECONDS);
             assertThat(line).as("a line on the %s's stdout within %d s; stderr: %s", name, WAIT_SECONDS, stderr())
                     .isNotNull();
             return line;
