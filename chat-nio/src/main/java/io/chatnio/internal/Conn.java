@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,9 +85,8 @@ final class Conn implements Connection, Selectable {
     private int pausedBy;
     /** Number of slow recipients this sender waits for; PAUSED_BY_BACKPRESSURE is set while positive. */
     private int blockedOn;
-    /** Senders paused until this connection drains to its low watermark, in {@code [0, waiterCount)}. */
-    private Conn[] waiters;
-    private int waiterCount;
+    /** Senders paused until this connection drains to its low watermark. */
+    private final Waiters waiters = new Waiters();
     /** Loop clock time of the last read that returned bytes (or of registration). */
     long lastReadNanos;
     /** A heartbeat ping was sent and no byte has arrived since. */
@@ -127,14 +125,8 @@ final class Conn implements Connection, Selectable {
         this.out = out;
         this.bucket = bucket;
         this.interestOps = key.interestOps();
-        if (remote.getAddress() instanceof Inet4Address v4) {
-            byte[] a = v4.getAddress();
-            remoteIpv4 = ((a[0] & 0xFF) << 24) | ((a[1] & 0xFF) << 16) | ((a[2] & 0xFF) << 8) | (a[3] & 0xFF);
-            remoteIsIpv4 = true;
-        } else {
-            remoteIpv4 = 0;
-            remoteIsIpv4 = false;
-        }
+        remoteIsIpv4 = remote.getAddress() instanceof Inet4Address;
+        remoteIpv4 = remoteIsIpv4 ? Registry.ipv4((Inet4Address) remote.getAddress()) : 0;
     }
 
     // ---- readiness
@@ -164,10 +156,6 @@ final class Conn implements Connection, Selectable {
 
     boolean isClosed() {
         return state == CLOSED;
-    }
-
-    boolean isClosing() {
-        return state == CLOSING;
     }
 
     boolean readPaused() {
@@ -208,44 +196,26 @@ final class Conn implements Connection, Selectable {
 
     /** Pauses this sender until {@code recipient} drains; once per recipient. */
     void blockOn(Conn recipient) {
-        if (recipient.addWaiter(this)) {
+        if (recipient.waiters.add(this)) {
             blockedOn++;
             pause(PAUSED_BY_BACKPRESSURE);
         }
     }
 
-    private boolean addWaiter(Conn sender) {
-        Conn[] w = waiters;
-        for (int i = 0; i < waiterCount; i++) {
-            if (w[i] == sender) {
-                return false;
-            }
+    /** One recipient this sender waited for drained or closed; once none is left, it reads again. */
+    void recipientDrained() {
+        if (--blockedOn == 0) {
+            resume(PAUSED_BY_BACKPRESSURE);
         }
-        if (w == null) {
-            w = waiters = new Conn[4];
-        } else if (waiterCount == w.length) {
-            w = waiters = Arrays.copyOf(w, w.length * 2);
-        }
-        w[waiterCount++] = sender;
-        return true;
     }
 
     /** This connection drained or is closing: the senders waiting for it may read again. */
     void releaseWaiters() {
-        Conn[] w = waiters;
-        int n = waiterCount;
-        waiterCount = 0;
-        for (int i = 0; i < n; i++) {
-            Conn sender = w[i];
-            w[i] = null;
-            if (--sender.blockedOn == 0) {
-                sender.resume(PAUSED_BY_BACKPRESSURE);
-            }
-        }
+        waiters.release();
     }
 
     boolean hasWaiters() {
-        return waiterCount > 0;
+        return !waiters.isEmpty();
     }
 
     /** Pending output crossed the high watermark. */

@@ -37,6 +37,12 @@ final class Registry implements ConnectionRegistry {
         this.stats = stats;
     }
 
+    /** An IPv4 address as a big-endian int: {@code 127.0.0.1} is {@code 0x7f000001}. */
+    static int ipv4(Inet4Address address) {
+        byte[] a = address.getAddress();
+        return ((a[0] & 0xFF) << 24) | ((a[1] & 0xFF) << 16) | ((a[2] & 0xFF) << 8) | (a[3] & 0xFF);
+    }
+
     private static long ipv4Key(int ipv4, int port) {
         return ((ipv4 & 0xFFFFFFFFL) << 16) | (port & 0xFFFF);
     }
@@ -116,9 +122,7 @@ final class Registry implements ConnectionRegistry {
     public Connection byAddress(InetSocketAddress address) {
         loop.assertInLoop();
         if (address.getAddress() instanceof Inet4Address v4) {
-            byte[] a = v4.getAddress();
-            int ip = ((a[0] & 0xFF) << 24) | ((a[1] & 0xFF) << 16) | ((a[2] & 0xFF) << 8) | (a[3] & 0xFF);
-            return byIpv4.get(ipv4Key(ip, address.getPort()));
+            return byIpv4.get(ipv4Key(ipv4(v4), address.getPort()));
         }
         return byOtherAddress.get(address);
     }
