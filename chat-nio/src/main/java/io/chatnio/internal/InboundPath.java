@@ -5,7 +5,6 @@ import io.chatnio.FrameException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,16 +50,19 @@ final class InboundPath {
         return (int) ((size + 7) & ~7L);
     }
 
-    /** Grows the read buffer, if needed, so that a partial frame of {@code maxFrame} bytes fits. */
-    void ensureFits(int maxFrame, List<Conn> connections) {
+    /**
+     * Grows the read buffer, if needed, so that a partial frame of {@code maxFrame} bytes fits.
+     *
+     * @return whether it grew: decoders attached before must then be {@linkplain #attach attached} again
+     */
+    boolean ensureFits(int maxFrame) {
         int size = readSizeFor(readBuffer.capacity(), maxFrame);
-        if (size > readBuffer.capacity()) {
-            readBuffer = ByteBuffer.allocateDirect(size);
-            newlines = new NewlineIndex(readBuffer);
-            for (int i = 0, n = connections.size(); i < n; i++) {
-                attach(connections.get(i).decoder);
-            }
+        if (size <= readBuffer.capacity()) {
+            return false;
         }
+        readBuffer = ByteBuffer.allocateDirect(size);
+        newlines = new NewlineIndex(readBuffer);
+        return true;
     }
 
     /** Lets a built-in line decoder find line ends through the index of the read buffer. */

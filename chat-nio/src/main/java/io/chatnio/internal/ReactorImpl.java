@@ -126,12 +126,16 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
      * partial frame.
      */
     void readPathFits(FrameCodec codec, TlsOptions tls) {
-        List<Conn> all = new ArrayList<>(draining);
-        for (Connection c : registry.allUnchecked()) {
-            all.add((Conn) c);
-        }
         long need = codec.maxFrameLength() + (tls == null ? 0L : TLS_PLAINTEXT_ROOM);
-        inbound.ensureFits((int) Math.min(Integer.MAX_VALUE - 4096 - 8, need), all);
+        if (inbound.ensureFits((int) Math.min(Integer.MAX_VALUE - 4096 - 8, need))) {
+            // a new read buffer: the line decoders of open and closing connections index it from now on
+            for (Connection c : registry.allUnchecked()) {
+                inbound.attach(((Conn) c).decoder);
+            }
+            for (Conn c : draining) {
+                inbound.attach(c.decoder);
+            }
+        }
     }
 
     TlsScratch tlsScratch() {
