@@ -38,7 +38,11 @@ public interface Connection {
      */
     boolean isWritable();
 
-    /** Encoded bytes queued for this connection and not yet written to its socket. Loop thread only. */
+    /**
+     * Encoded bytes queued for this connection and not yet written to its socket. Under TLS this adds the
+     * ciphertext already encrypted but not taken by the socket (at most a few records, outside the
+     * watermarks: a message is counted against them until it is encrypted). Loop thread only.
+     */
     long pendingOutboundBytes();
 
     /** The attribute stored under {@code key}, or {@code null}. Loop thread only. */

@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.zip.CRC32;
@@ -331,7 +332,11 @@ class TlsTest {
         int total = 5 << 20;
         CRC32 serverCrc = new CRC32();
         AtomicLong serverBytes = new AtomicLong();
+        AtomicLong mostPending = new AtomicLong();
+        AtomicReference<Connection> serverSide = new AtomicReference<>();
         Reactor reactor = support.start(Reactor.builder().codec(FrameCodec.raw(64 * 1024)).handler((c, payload) -> {
+            serverSide.set(c);
+            mostPending.accumulateAndGet(c.pendingOutboundBytes(), Math::max);
             serverCrc.update(payload.duplicate());
             serverBytes.addAndGet(payload.remaining());
             c.message().put(payload).send(); // echo: the client's slow reading backs this up
@@ -377,6 +382,9 @@ class TlsTest {
         assertThat(crc).as("bytes the server decrypted").isEqualTo(sentCrc.getValue());
         assertThat(reactor.stats().tlsFailures()).isZero();
         await("output drained", () -> reactor.stats().pendingOutboundBytes() == 0);
+        assertThat(mostPending.get()).as("the slow reader backed output up").isPositive();
+        long left = FlowTestSupport.onLoop(reactor, r -> serverSide.get().pendingOutboundBytes());
+        assertThat(left).as("queued and encrypted bytes left once the client read everything").isZero();
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -402,7 +402,7 @@ final class Conn implements Connection, Selectable {
     @Override
     public long pendingOutboundBytes() {
         reactor.loop.assertInLoop();
-        return out.pending();
+        return out.pending() + transport.heldOutputBytes();
     }
 
     @Override

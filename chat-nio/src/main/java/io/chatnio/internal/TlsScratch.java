@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 /**
  * One loop's TLS scratch buffers: ciphertext passes through them on its way between a socket and an engine,
  * so that a connection holds a buffer only while it has part of a record, or ciphertext the socket did not
- * take. Each is used within one call and left with no state; direct, so socket reads and writes copy once.
+ * take; those it holds come from a pool here. Each is used within one call and left with no state; direct, so socket reads and writes copy once.
  *
  * <p><b>Threading.</b> Loop thread only.
  */
@@ -18,6 +18,11 @@ final class TlsScratch {
     private ByteBuffer control;
     /** Plaintext unwrapped during a handshake (normally none). */
     private ByteBuffer handshake;
+    /**
+     * Heap buffers a connection holds between calls (part of a record read, ciphertext the socket did not
+     * take), pooled because under load most reads end inside a record: a buffer per read would be garbage.
+     */
+    private final PartialPool held = new PartialPool(256 * 1024, 1 << 20);
 
     /** The inbound scratch buffer, at least {@code size} bytes. */
     ByteBuffer in(int size) {
@@ -41,6 +46,16 @@ final class TlsScratch {
             control = ByteBuffer.allocateDirect(size);
         }
         return control;
+    }
+
+    /** A cleared buffer of at least {@code size} bytes for a connection to hold; give it back with {@link #release}. */
+    ByteBuffer hold(int size) {
+        return held.take(size);
+    }
+
+    /** Takes back a buffer from {@link #hold}; its holder must not use it any more. */
+    void release(ByteBuffer b) {
+        held.release(b);
     }
 
     /** Where a handshake unwraps to, at least {@code size} bytes. */

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Buffers.</b> Ciphertext passes through the loop's two scratch buffers ({@link TlsScratch}); a
  * connection holds a buffer of its own only while it has part of a record read ({@link #netIn}) or
- * ciphertext the socket did not take ({@link #netOut}), so an idle TLS connection holds none.
+ * ciphertext the socket did not take ({@link #netOut}), so an idle TLS connection holds none; those come
+ * from a pool of the loop's, since under load most reads end inside a record.
  *
  * <p><b>Renegotiation</b> is refused: on TLS 1.2 any handshake after the first closes the connection. TLS 1.3
  * post-handshake messages (KeyUpdate, NewSessionTicket) are answered. {@code close_notify} is sent before a
@@ -60,8 +61,13 @@ final class TlsTransport implements Transport {
         this.session = session;
         this.packetSize = engine.getSession().getPacketBufferSize();
         this.tls13 = "TLSv1.3".equals(session.protocol());
-        this.netIn = netIn;
-        this.netOut = netOut;
+        this.netIn = netIn == null ? null : copyToHeld(netIn);
+        this.netOut = netOut == null ? null : copyToHeld(netOut);
+    }
+
+    /** A pooled copy of {@code b[position, limit)}, in read mode. */
+    private ByteBuffer copyToHeld(ByteBuffer b) {
+        return scratch.hold(b.remaining()).put(b).flip();
     }
 
     @Override
@@ -90,6 +96,7 @@ final class TlsTransport implements Transport {
         in.clear();
         if (netIn != null) {
             in.put(netIn); // netIn is in read mode
+            scratch.release(netIn);
             netIn = null;
         }
         in.flip();
@@ -133,7 +140,7 @@ final class TlsTransport implements Transport {
             }
         }
         if (in.hasRemaining()) {
-            netIn = ByteBuffer.allocate(in.remaining()).put(in).flip();
+            netIn = copyToHeld(in);
         }
         if (produced > 0) {
             return produced;
@@ -270,11 +277,16 @@ final class TlsTransport implements Transport {
             if (!out.hasRemaining()) {
                 return true;
             }
-            netOut = ByteBuffer.allocate(out.remaining()).put(out).flip();
+            netOut = copyToHeld(out);
             return false;
         }
-        ByteBuffer joined = ByteBuffer.allocate(netOut.remaining() + out.remaining()).put(netOut).put(out).flip();
-        netOut = joined;
+        if (netOut.capacity() - netOut.remaining() >= out.remaining()) {
+            netOut.compact().put(out).flip();
+        } else {
+            ByteBuffer joined = scratch.hold(netOut.remaining() + out.remaining()).put(netOut).put(out).flip();
+            scratch.release(netOut);
+            netOut = joined;
+        }
         return flushPending();
     }
 
@@ -284,12 +296,18 @@ final class TlsTransport implements Transport {
     }
 
     @Override
+    public int heldOutputBytes() {
+        return netOut == null ? 0 : netOut.remaining();
+    }
+
+    @Override
     public boolean flushPending() throws IOException {
         if (netOut != null) {
             channel.write(netOut);
             if (netOut.hasRemaining()) {
                 return false;
             }
+            scratch.release(netOut);
             netOut = null;
         }
         if (shutdownAfterFlush) {
@@ -335,8 +353,14 @@ final class TlsTransport implements Transport {
 
     @Override
     public void close() {
-        netIn = null;
-        netOut = null;
+        if (netIn != null) {
+            scratch.release(netIn);
+            netIn = null;
+        }
+        if (netOut != null) {
+            scratch.release(netOut);
+            netOut = null;
+        }
         try {
             engine.closeInbound();
         } catch (SSLException e) {

@@ -39,6 +39,11 @@ interface Transport {
         return false;
     }
 
+    /** Bytes of its own output the transport holds (for TLS, ciphertext); 0 when {@link #hasPendingOutput()} is false. */
+    default int heldOutputBytes() {
+        return 0;
+    }
+
     /** Writes what the transport holds; whether it now holds nothing. */
     default boolean flushPending() throws IOException {
         return true;
