@@ -149,14 +149,18 @@ public final class ReactorBuilder {
     /**
      * Most connections open at once; an excess accepted connection is reported to
      * {@link ConnectionListener#onRefused} (which may send it a reply) and closed, and accepting goes on;
-     * an excess outbound connection fails its {@link Reactor#connect} future. Default unlimited.
+     * an excess outbound connection fails its {@link Reactor#connect} future. On a TLS listener, handshakes
+     * in progress count, and an excess connection is closed before its handshake. Default unlimited.
      */
     public ReactorBuilder maxConnections(int max) {
         this.maxConnections = positive(max, "maxConnections");
         return this;
     }
 
-    /** Most connections open at once from one IP address; handled like {@link #maxConnections}. Default unlimited. */
+    /**
+     * Most connections open at once from one IP address (on a TLS listener, with its handshakes in progress);
+     * handled like {@link #maxConnections}. Default unlimited.
+     */
     public ReactorBuilder maxConnectionsPerIp(int max) {
         this.maxConnectionsPerIp = positive(max, "maxConnectionsPerIp");
         return this;

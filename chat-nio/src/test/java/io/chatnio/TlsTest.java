@@ -587,6 +587,30 @@ class TlsTest {
     }
 
     @Test
+    void handshakesInProgressCountAgainstTheirAddresssCap() throws Exception {
+        Echo echo = new Echo(failures);
+        Reactor reactor = support.start(Reactor.builder().handler(echo).maxConnectionsPerIp(2), "tls-per-ip");
+        InetSocketAddress address = reactor.bind(ANY_PORT, tlsServer());
+        // Two sockets that never send a ClientHello hold both of 127.0.0.1's slots while their handshakes wait.
+        Socket stalled1 = support.closeLater(new Socket(address.getAddress(), address.getPort()));
+        Socket stalled2 = support.closeLater(new Socket(address.getAddress(), address.getPort()));
+        // Accepted in order: by the time the loop accepts the third, the first two are handshaking.
+        Socket third = support.closeLater(new Socket(address.getAddress(), address.getPort()));
+        third.setSoTimeout((int) WAIT.toMillis());
+        assertThat(third.getInputStream().read()).as("the third is closed before its handshake").isEqualTo(-1);
+        await("the refusal counted", () -> reactor.stats().connectionsRejected() == 1);
+        assertThat(echo.opened).isEmpty();
+
+        stalled1.close(); // its handshake fails, and frees a slot
+        await("a stalled handshake ended", () -> reactor.stats().tlsFailures() == 1);
+        JdkClient client = support.closeLater(JdkClient.connect(address, TestCerts.clientTrustingCa(), p -> { }));
+        client.writeLine("in");
+        assertThat(client.readLine()).isEqualTo("in");
+        assertThat(reactor.stats().connectionsRejected()).isEqualTo(1);
+        stalled2.close();
+    }
+
+    @Test
     void overTheLimitATlsConnectionIsClosedBeforeItsHandshake() throws Exception {
         Echo echo = new Echo(failures);
         Reactor reactor = support.start(Reactor.builder().handler(echo).maxConnections(1), "tls-refuse");

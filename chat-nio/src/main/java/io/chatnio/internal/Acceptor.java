@@ -2,6 +2,7 @@ package io.chatnio.internal;
 
 import io.chatnio.ConnectionOptions;
 import io.chatnio.FrameCodec;
+import io.chatnio.Refusal;
 import io.chatnio.TlsOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -85,8 +86,6 @@ final class Acceptor {
                 if (tls == null) {
                     reactor.admission.admit(ch, codec, false, failure, null);
                     failure[0] = null;
-                } else if (!reactor.admission.roomForHandshake()) {
-                    refuseBeforeHandshake(ch);
                 } else {
                     startHandshake(ch);
                 }
@@ -94,13 +93,13 @@ final class Acceptor {
         }
 
         /**
-         * Closes an accepted TLS socket over the connection limit before its handshake: nothing can be said to
+         * Closes an accepted TLS socket over a connection limit before its handshake: nothing can be said to
          * it without a handshake, whose cost the limit is there to avoid.
          */
-        private void refuseBeforeHandshake(SocketChannel ch) {
+        private void refuseBeforeHandshake(SocketChannel ch, InetSocketAddress remote, Refusal reason) {
             reactor.stats.connectionsTotal++;
             reactor.stats.connectionsRejected++;
-            log.info("refused a TLS connection on {} before its handshake: TOO_MANY_CONNECTIONS", address);
+            log.info("refused a TLS connection from {} on {} before its handshake: {}", remote, address, reason);
             try {
                 ch.close();
             } catch (IOException e) {
@@ -108,7 +107,7 @@ final class Acceptor {
             }
         }
 
-        /** Starts the TLS handshake of an accepted socket; it is admitted once that is done. */
+        /** Starts the TLS handshake of an accepted socket, if the limits allow; it is admitted once that is done. */
         private void startHandshake(SocketChannel ch) {
             InetSocketAddress remote;
             try {
@@ -120,6 +119,11 @@ final class Acceptor {
                 } catch (IOException ignored) {
                     // already failing
                 }
+                return;
+            }
+            Refusal refusal = reactor.admission.roomForHandshake(remote.getAddress());
+            if (refusal != null) {
+                refuseBeforeHandshake(ch, remote, refusal);
                 return;
             }
             TlsHandshake.start(reactor, ch, tls, codec, null, remote);

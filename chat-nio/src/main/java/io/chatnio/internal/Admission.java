@@ -31,6 +31,8 @@ final class Admission {
     private final int maxConnectionsPerIp;
     /** Open connections per remote IP address, kept only when a per-IP cap is set. */
     private final Map<InetAddress, int[]> perIp = new HashMap<>();
+    /** Accepted TLS handshakes in progress per remote IP, kept only when a per-IP cap is set. */
+    private final Map<InetAddress, int[]> handshakesPerIp = new HashMap<>();
     /** The id of the next connection; ids are never reused. */
     private long nextId = 1;
 
@@ -96,9 +98,43 @@ final class Admission {
         return c;
     }
 
-    /** Whether one more TLS handshake fits under the connection limit, counting handshakes in progress. */
-    boolean roomForHandshake() {
-        return reactor.registry.sizeUnchecked() + reactor.handshakeCount() < maxConnections;
+    /**
+     * Whether one more TLS handshake from {@code ip} fits under the connection limits, counting handshakes in
+     * progress: one address cannot hold every slot with handshakes it never finishes.
+     *
+     * @return null if it fits, else why not
+     */
+    Refusal roomForHandshake(InetAddress ip) {
+        if (reactor.registry.sizeUnchecked() + reactor.handshakeCount() >= maxConnections) {
+            return Refusal.TOO_MANY_CONNECTIONS;
+        }
+        if (maxConnectionsPerIp != Integer.MAX_VALUE
+                && count(perIp, ip) + count(handshakesPerIp, ip) >= maxConnectionsPerIp) {
+            return Refusal.TOO_MANY_FROM_ADDRESS;
+        }
+        return null;
+    }
+
+    /** An accepted TLS handshake from {@code ip} began; null for an outbound one, which is not counted. */
+    void handshakeStarted(InetAddress ip) {
+        if (ip != null && maxConnectionsPerIp != Integer.MAX_VALUE) {
+            handshakesPerIp.computeIfAbsent(ip, a -> new int[1])[0]++;
+        }
+    }
+
+    /** The handshake of {@link #handshakeStarted} ended, whatever its outcome. */
+    void handshakeEnded(InetAddress ip) {
+        if (ip != null && maxConnectionsPerIp != Integer.MAX_VALUE) {
+            int[] n = handshakesPerIp.get(ip);
+            if (n != null && --n[0] == 0) {
+                handshakesPerIp.remove(ip);
+            }
+        }
+    }
+
+    private static int count(Map<InetAddress, int[]> counts, InetAddress ip) {
+        int[] n = counts.get(ip);
+        return n == null ? 0 : n[0];
     }
 
     /** The codec's decoder for a new connection; a codec that throws refuses it (logged, counted). */

@@ -162,10 +162,12 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
 
     void addHandshake(TlsHandshake h) {
         handshakes.add(h);
+        admission.handshakeStarted(h.acceptedFrom());
     }
 
     void removeHandshake(TlsHandshake h) {
         handshakes.remove(h);
+        admission.handshakeEnded(h.acceptedFrom());
     }
 
     int handshakeCount() {

@@ -6,6 +6,7 @@ import io.chatnio.FrameCodec;
 import io.chatnio.TlsOptions;
 import io.chatnio.TlsSession;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -385,6 +386,11 @@ final class TlsHandshake implements Selectable {
     }
 
     /** Closes the socket: the reactor is shutting down. */
+    /** The peer's IP if this is an accepted connection (counted against its IP's cap), else null. */
+    InetAddress acceptedFrom() {
+        return future == null ? remote.getAddress() : null;
+    }
+
     void abort() {
         fail(new IOException("reactor closed during the TLS handshake"));
     }
