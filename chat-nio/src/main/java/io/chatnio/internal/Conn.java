@@ -85,8 +85,8 @@ final class Conn implements Connection, Selectable {
     private int pausedBy;
     /** Number of slow recipients this sender waits for; PAUSED_BY_BACKPRESSURE is set while positive. */
     private int blockedOn;
-    /** Senders paused until this connection drains to its low watermark. */
-    private final Waiters waiters = new Waiters();
+    /** Senders paused until this connection drains to its low watermark; null until the first. */
+    private Waiters waiters;
     /** Loop clock time of the last read that returned bytes (or of registration). */
     long lastReadNanos;
     /** A heartbeat ping was sent and no byte has arrived since. */
@@ -109,8 +109,8 @@ final class Conn implements Connection, Selectable {
     String name;
     /** Groups this connection belongs to; null until it joins one. */
     List<String> groups;
-    /** Attribute values by key. */
-    private final Attributes attrs = new Attributes();
+    /** Attribute values by key; null until the first is set. */
+    private Attributes attrs;
 
     Conn(ReactorImpl reactor, long id, Transport transport, SelectionKey key, FrameCodec codec, FrameDecoder decoder,
          InetSocketAddress remote, InetSocketAddress local, OutboundQueue out, TokenBucket bucket) {
@@ -196,6 +196,9 @@ final class Conn implements Connection, Selectable {
 
     /** Pauses this sender until {@code recipient} drains; once per recipient. */
     void blockOn(Conn recipient) {
+        if (recipient.waiters == null) {
+            recipient.waiters = new Waiters();
+        }
         if (recipient.waiters.add(this)) {
             blockedOn++;
             pause(PAUSED_BY_BACKPRESSURE);
@@ -211,11 +214,13 @@ final class Conn implements Connection, Selectable {
 
     /** This connection drained or is closing: the senders waiting for it may read again. */
     void releaseWaiters() {
-        waiters.release();
+        if (waiters != null) {
+            waiters.release();
+        }
     }
 
     boolean hasWaiters() {
-        return !waiters.isEmpty();
+        return waiters != null && !waiters.isEmpty();
     }
 
     /** Pending output crossed the high watermark. */
@@ -408,12 +413,18 @@ final class Conn implements Connection, Selectable {
     @Override
     public <T> T attr(AttributeKey<T> key) {
         reactor.loop.assertInLoop();
-        return attrs.get(key);
+        return attrs == null ? null : attrs.get(key);
     }
 
     @Override
     public <T> T attr(AttributeKey<T> key, T value) {
         reactor.loop.assertInLoop();
+        if (attrs == null) {
+            if (value == null) {
+                return null;
+            }
+            attrs = new Attributes();
+        }
         return attrs.set(key, value);
     }
 

@@ -119,7 +119,7 @@ final class Flusher {
         }
         if (q.isEmpty() && !c.transport.hasPendingOutput()) {
             c.writeInterest = false;
-            q.releaseOwnIfDrained(chunks);
+            q.releaseIfDrained(chunks);
             c.drained();
             if (c.isClosed()) {
                 return;

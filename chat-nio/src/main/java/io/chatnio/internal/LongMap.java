@@ -4,7 +4,9 @@ import java.util.Arrays;
 
 /**
  * An open-addressing hash map from primitive {@code long} keys to values, so that hot-path lookups box
- * nothing. Linear probing, backward-shift deletion, load factor at most 1/2.
+ * nothing. Linear probing, backward-shift deletion, load factor at most 2/3: a hit then takes under two
+ * probes on average with a good mix, and the two arrays cost 18 to 36 bytes per entry (at 1/2 it would be
+ * 24 to 48, a tenth of what an idle connection costs).
  *
  * <p><b>Threading.</b> Not thread-safe; used on the loop thread only.
  */
@@ -42,7 +44,7 @@ final class LongMap<V> {
     /** Stores {@code value} (non-null) under {@code key}; returns the previous value or null. */
     @SuppressWarnings("unchecked")
     V put(long key, V value) {
-        if ((size + 1) * 2 > keys.length) {
+        if ((size + 1) * 3 > keys.length * 2) {
             rehash(keys.length * 2);
         }
         int mask = keys.length - 1;

@@ -31,12 +31,16 @@ final class OutboundQueue {
     static final int MAX_SHARED_ENTRIES = 16;
     private static final int INITIAL = 8;
 
+    /** Where entry arrays come from while the queue has entries, and go back to once it is drained. */
+    private final EntryRings rings;
+    /** The set the arrays below belong to; null (and they too) while the queue holds nothing. */
+    private EntryRings.Ring ring;
     /** Ring of entries: chunk, start and end of each; live ones are {@code [head, head + size)} mod length. */
-    private Chunk[] chunks = new Chunk[INITIAL];
-    private int[] starts = new int[INITIAL];
-    private int[] ends = new int[INITIAL];
+    private Chunk[] chunks;
+    private int[] starts;
+    private int[] ends;
     /** Whether each entry references a fan-out chunk shared with other queues. */
-    private boolean[] shared = new boolean[INITIAL];
+    private boolean[] shared;
     /** Live entries with {@code shared} set. */
     private int sharedEntries;
     /** Index of the oldest entry. */
@@ -61,6 +65,16 @@ final class OutboundQueue {
     private long[] messageEnds;
     private int endHead;
     private int endCount;
+
+    /** A queue whose entry arrays come from {@code rings}. */
+    OutboundQueue(EntryRings rings) {
+        this.rings = rings;
+    }
+
+    /** A queue with a small pool of its own, for use outside a loop (tests). */
+    OutboundQueue() {
+        this(new EntryRings(1));
+    }
 
     long pending() {
         return pending;
@@ -98,7 +112,10 @@ final class OutboundQueue {
                 return;
             }
         }
-        if (size == chunks.length) {
+        if (chunks == null) {
+            useRing(rings.take());
+            head = 0;
+        } else if (size == chunks.length) {
             grow();
         }
         int i = (head + size) & (chunks.length - 1);
@@ -113,24 +130,40 @@ final class OutboundQueue {
         chunk.refs++;
     }
 
+    private void useRing(EntryRings.Ring r) {
+        ring = r;
+        chunks = r.chunks;
+        starts = r.starts;
+        ends = r.ends;
+        shared = r.shared;
+    }
+
     private void grow() {
         int n = chunks.length;
-        Chunk[] c = new Chunk[n * 2];
-        int[] s = new int[n * 2];
-        int[] e = new int[n * 2];
-        boolean[] f = new boolean[n * 2];
+        EntryRings.Ring bigger = new EntryRings.Ring(n * 2);
         for (int k = 0; k < size; k++) {
             int i = (head + k) & (n - 1);
-            c[k] = chunks[i];
-            s[k] = starts[i];
-            e[k] = ends[i];
-            f[k] = shared[i];
+            bigger.chunks[k] = chunks[i];
+            bigger.starts[k] = starts[i];
+            bigger.ends[k] = ends[i];
+            bigger.shared[k] = shared[i];
+            chunks[i] = null;
         }
-        chunks = c;
-        starts = s;
-        ends = e;
-        shared = f;
+        rings.release(ring);
+        useRing(bigger);
         head = 0;
+    }
+
+    /** Gives the entry arrays back; only when no entry is live. */
+    private void releaseRing() {
+        if (ring != null) {
+            rings.release(ring);
+            ring = null;
+            chunks = null;
+            starts = null;
+            ends = null;
+            shared = null;
+        }
     }
 
     /**
@@ -141,6 +174,9 @@ final class OutboundQueue {
      * @return count, at least 1 if the queue is not empty
      */
     int gather(ByteBuffer[] iov, long epoch, long maxBytes) {
+        if (size == 0) {
+            return 0;
+        }
         int count = 0;
         long bytes = 0;
         int mask = chunks.length - 1;
@@ -227,6 +263,9 @@ final class OutboundQueue {
             }
         }
         pending -= written;
+        if (written == 0) {
+            return;
+        }
         int mask = chunks.length - 1;
         while (written > 0) {
             int len = ends[head] - starts[head];
@@ -245,11 +284,14 @@ final class OutboundQueue {
         }
     }
 
-    /** Gives back the own chunk once nothing is queued, so an idle connection holds no buffer. */
-    void releaseOwnIfDrained(ChunkPool pool) {
-        if (size == 0 && own != null) {
-            pool.release(own);
-            own = null;
+    /** Gives back the own chunk and the entry arrays once nothing is queued, so an idle connection holds neither. */
+    void releaseIfDrained(ChunkPool pool) {
+        if (size == 0) {
+            if (own != null) {
+                pool.release(own);
+                own = null;
+            }
+            releaseRing();
         }
     }
 
@@ -368,13 +410,13 @@ final class OutboundQueue {
 
     /** Discards everything queued and releases every chunk. */
     void clear(ChunkPool pool) {
-        int mask = chunks.length - 1;
         while (size > 0) {
             pool.release(chunks[head]);
             chunks[head] = null;
-            head = (head + 1) & mask;
+            head = (head + 1) & (chunks.length - 1);
             size--;
         }
+        releaseRing();
         consumedTotal += pending;
         pending = 0;
         endCount = 0;

@@ -52,6 +52,8 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
     final Stats stats = new Stats();
     final Registry registry;
     final ChunkPool chunks;
+    /** Entry arrays of connections' outbound queues; a queue holds a set only while it has entries. */
+    final EntryRings rings = new EntryRings(4096);
     final Flusher flusher;
     final FlowControl flow;
     final InboundPath inbound;

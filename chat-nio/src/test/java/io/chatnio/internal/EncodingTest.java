@@ -334,7 +334,7 @@ class EncodingTest {
             assertThat(wire.size()).as("%s: progress with %d pending", at, q.pending()).isGreaterThan(before);
             q.consume(wire.size() - before, pool);
         }
-        q.releaseOwnIfDrained(pool);
+        q.releaseIfDrained(pool);
         return wire.toByteArray();
     }
 

@@ -217,7 +217,7 @@ class OutboundQueueModelTest {
             while (qs[i].pending() > 0) {
                 writeSome(qs[i], models[i], "seed " + seed + " drain", i);
             }
-            qs[i].releaseOwnIfDrained(pool);
+            qs[i].releaseIfDrained(pool);
             assertThat(qs[i].own).as("seed %d: q%d keeps no chunk when drained", seed, i).isNull();
         }
         if (arena[0] != null) {
@@ -251,7 +251,7 @@ class OutboundQueueModelTest {
         trace.add("write q" + qi + " " + limit + "/" + gathered);
         assertThat(wire).as(() -> at + ": bytes written from q" + qi + trace()).isEqualTo(m.write(limit));
         if (q.isEmpty() && r.nextBoolean()) {
-            q.releaseOwnIfDrained(pool);
+            q.releaseIfDrained(pool);
         }
     }
 
@@ -339,7 +339,7 @@ class OutboundQueueModelTest {
                     assertThat(q.dropOldest(target, pool)).as("%s: dropped", at).isEqualTo(dropped);
                     assertThat(q.pending()).as("%s: pending", at).isEqualTo(p);
                     assertThat(drain(q, at)).as("%s: bytes", at).isEqualTo(concat(left, written));
-                    q.releaseOwnIfDrained(pool);
+                    q.releaseIfDrained(pool);
                     if (arena[0] != null) {
                         pool.release(arena[0]);
                     }
@@ -365,7 +365,7 @@ class OutboundQueueModelTest {
         assertThat(q.dropOldest(q.pending() - 1, pool)).as("seed %d: dropped", seed).isEqualTo(1);
         msgs.remove(1);
         assertThat(drain(q, "seed " + seed)).as("seed %d: bytes", seed).isEqualTo(concat(msgs, 1));
-        q.releaseOwnIfDrained(pool);
+        q.releaseIfDrained(pool);
         assertNoLeak("seed " + seed);
     }
 
@@ -384,6 +384,6 @@ class OutboundQueueModelTest {
         assertThat(q.dropOldest(0, pool)).as("message 2 dropped; 1 unrecorded, 3 the newest").isEqualTo(1);
         assertThat(q.pending()).isEqualTo(20);
         q.clear(pool);
-        q.releaseOwnIfDrained(pool);
+        q.releaseIfDrained(pool);
     }
 }
