@@ -5,7 +5,9 @@
 
 One panel per benchmark method. Within a panel, a scenario is one combination of the parameters other than the
 implementation parameter (the first of impl, api, scan present); each scenario gets one bar per implementation, with
-the score, its 99.9 % error when JMH reports one, and gc.alloc.rate.norm (B/op) when run with -prof gc.
+the score, its 99.9 % error when JMH reports one, and gc.alloc.rate.norm (B/op) when run with -prof gc. When the
+files come from more than one JDK (e.g. the virtual-thread server run with -jvm on JDK 25), every implementation
+is labelled with the JDK major version of its trial, e.g. "virtual (JDK 25)".
 The table adds, per scenario, chatnio's advantage over each rival: score ratio for throughput modes (higher is
 better), inverse ratio for time modes, so > 1 always means chatnio is better (in a panel without chatnio, the
 first implementation stands in for it). Python 3 standard library only.
@@ -19,8 +21,10 @@ from collections import OrderedDict
 IMPL_KEYS = ("impl", "api", "scan")
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 FIXED = {"chatnio": PALETTE[0], "message": PALETTE[0], "netty": PALETTE[1], "netty-epoll": PALETTE[2],
-         "blocking": PALETTE[3], "hashmap": PALETTE[1], "send": PALETTE[1], "send-offloop": PALETTE[3],
+         "blocking": PALETTE[3], "blocking-naive": PALETTE[7], "virtual": PALETTE[4],
+         "hashmap": PALETTE[1], "longmap": PALETTE[2], "send": PALETTE[1], "send-offloop": PALETTE[3],
          "index": PALETTE[0], "words": PALETTE[1]}
+JDK_SUFFIX = " (JDK "
 TIME_MODES = ("avgt", "sample", "ss")
 BAR, GAP, LEFT, WIDTH = 16, 8, 130, 1000
 
@@ -29,22 +33,32 @@ def number(x):
     return float("nan") if x in (None, "NaN") else float(x)
 
 
+def jdk_major(record):
+    """The feature version of the JDK a trial ran on ("17" of "17.0.15"), from JMH's jdkVersion."""
+    return str(record.get("jdkVersion", "?")).split(".")[0]
+
+
 def load(paths):
     """{benchmark: {"mode", "unit", "scenarios": {scenario: {impl: (score, error, alloc)}}}} in file order."""
     panels = OrderedDict()
+    records = []
     for path in paths:
         with open(path, encoding="utf-8") as f:
-            for r in json.load(f):
-                params = r.get("params", {})
-                key = next((k for k in IMPL_KEYS if k in params), None)
-                impl = params.get(key, "-") if key else "-"
-                scenario = ", ".join(f"{k}={v}" for k, v in params.items() if k != key) or "-"
-                name = ".".join(r["benchmark"].split(".")[-2:])
-                pm = r["primaryMetric"]
-                alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
-                panel = panels.setdefault(name, {"mode": r["mode"], "unit": pm["scoreUnit"], "scenarios": OrderedDict()})
-                panel["scenarios"].setdefault(scenario, OrderedDict())[impl] = (
-                    number(pm["score"]), number(pm.get("scoreError")), number(alloc))
+            records += json.load(f)
+    jdks = {jdk_major(r) for r in records}
+    for r in records:
+        params = r.get("params", {})
+        key = next((k for k in IMPL_KEYS if k in params), None)
+        impl = params.get(key, "-") if key else "-"
+        if len(jdks) > 1:
+            impl += JDK_SUFFIX + jdk_major(r) + ")"
+        scenario = ", ".join(f"{k}={v}" for k, v in params.items() if k != key) or "-"
+        name = ".".join(r["benchmark"].split(".")[-2:])
+        pm = r["primaryMetric"]
+        alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
+        panel = panels.setdefault(name, {"mode": r["mode"], "unit": pm["scoreUnit"], "scenarios": OrderedDict()})
+        panel["scenarios"].setdefault(scenario, OrderedDict())[impl] = (
+            number(pm["score"]), number(pm.get("scoreError")), number(alloc))
     return panels
 
 
@@ -60,7 +74,7 @@ def fmt(v):
 
 def svg(panels):
     impls = list(OrderedDict.fromkeys(i for p in panels.values() for s in p["scenarios"].values() for i in s))
-    colors = {i: FIXED.get(i, PALETTE[n % len(PALETTE)]) for n, i in enumerate(impls)}
+    colors = {i: FIXED.get(i.split(JDK_SUFFIX)[0], PALETTE[n % len(PALETTE)]) for n, i in enumerate(impls)}
     out, y = [], 20
     for name, p in panels.items():
         better = "lower is better" if p["mode"] in TIME_MODES else "higher is better"
@@ -95,7 +109,7 @@ def table(panels, base="chatnio"):
     lines = []
     for name, p in panels.items():
         impls = list(OrderedDict.fromkeys(i for s in p["scenarios"].values() for i in s))
-        b = base if base in impls else impls[0]
+        b = next((i for i in impls if i.split(JDK_SUFFIX)[0] == base), impls[0])
         rivals = [i for i in impls if i != b]
         better = "lower is better" if p["mode"] in TIME_MODES else "higher is better"
         lines += [f"### {name} ({p['unit']}, {better})", "",

@@ -15,7 +15,9 @@ import org.openjdk.jmh.annotations.Param;
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar FanoutBenchmark
  * java -jar benchmarks/target/benchmarks.jar FanoutBenchmark -p impl=netty -p members=1000
+ * java -jar benchmarks/target/benchmarks.jar FanoutBenchmark -p impl=blocking,virtual -jvm /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
  * </pre>
+ * ({@code virtual} needs JDK 21+, hence {@code -jvm}; see {@link SeedBenchmark}.)
  *
  * <p>Threading: JMH's benchmark thread only (see {@link SeedBenchmark}).
  */

@@ -15,7 +15,9 @@ import org.openjdk.jmh.annotations.Param;
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark
  * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark -p impl=netty,blocking -p pairs=100 -p payload=64
+ * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark -p impl=blocking,virtual -jvm /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
  * </pre>
+ * ({@code virtual} needs JDK 21+, hence {@code -jvm}; see {@link SeedBenchmark}.)
  *
  * <p>Threading: JMH's benchmark thread only (see {@link SeedBenchmark}).
  */

@@ -31,7 +31,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * mvn -B package -pl benchmarks -am -DskipTests
  * java -jar benchmarks/target/benchmarks.jar 'io.chatnio.bench.*Benchmark'
  * </pre>
- * Narrow it with {@code -p impl=chatnio,netty,...}. Each class's javadoc gives its own command.
+ * Narrow it with {@code -p impl=chatnio,netty,...}. Each class's javadoc gives its own command. The
+ * {@code virtual} server needs JDK 21+ (the module targets 17), so it runs in a fork on another JVM:
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark -p impl=virtual -jvm /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+ * </pre>
+ * JMH records the JVM of every trial: {@code jvm}, {@code jdkVersion}, {@code vmName} and {@code vmVersion} in
+ * its JSON result, "# VM invoker" and "# JDK version" in its log; the setup prints it once more.
  *
  * <p>Threading: JMH calls the setup, teardown and benchmark methods on its one benchmark thread; the
  * server and the driver run on their own threads (a Netty server and the driver take one core each on
@@ -59,8 +65,11 @@ public abstract class SeedBenchmark {
     private static final long BATCH_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
     static final long SETUP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-    /** The server implementation, by {@link SeedServer#start} name. */
-    @Param({"chatnio", "netty", "netty-epoll", "blocking"})
+    /**
+     * The server implementation, by {@link SeedServer#start} name. {@code virtual} is left out of the default
+     * list because it needs JDK 21+: {@code -p impl=virtual -jvm <JDK 21+>/bin/java}.
+     */
+    @Param({"chatnio", "netty", "netty-epoll", "blocking", "blocking-naive"})
     public String impl;
 
     /** Messages in flight per sender (forwarding) or per room (fan-out). */
@@ -76,6 +85,9 @@ public abstract class SeedBenchmark {
 
     @Setup(Level.Trial)
     public void startServerAndDriver() throws IOException {
+        // In the trial's log, next to JMH's own "# JDK version" header and the JSON's jdkVersion/vmVersion.
+        System.out.println("seed server " + impl + " on Java " + System.getProperty("java.version") + ", "
+                + System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
         server = SeedServer.start(impl, new InetSocketAddress("127.0.0.1", 0));
         try {
             driver = startDriver(server.address());

@@ -13,7 +13,7 @@ import java.util.List;
 public interface SeedServer extends AutoCloseable {
 
     /** Implementation names accepted by {@link #start}. */
-    List<String> NAMES = List.of("chatnio", "netty", "netty-epoll", "blocking");
+    List<String> NAMES = List.of("chatnio", "netty", "netty-epoll", "blocking", "blocking-naive", "virtual");
 
     /** The address the server is listening on (with the real port when bound to port 0). */
     InetSocketAddress address();
@@ -26,14 +26,17 @@ public interface SeedServer extends AutoCloseable {
      * Starts the implementation called {@code name} listening on {@code bind}.
      *
      * @throws IllegalArgumentException for an unknown name
-     * @throws UnsupportedOperationException when the implementation is not available here
+     * @throws UnsupportedOperationException when the implementation is not available here ({@code netty-epoll}
+     *     off Linux, {@code virtual} before JDK 21)
      */
     static SeedServer start(String name, InetSocketAddress bind) {
         return switch (name) {
             case "chatnio" -> ChatNioSeedServer.start(bind);
             case "netty" -> NettySeedServer.start(bind, NettySeedServer.Transport.NIO);
             case "netty-epoll" -> NettySeedServer.start(bind, NettySeedServer.Transport.EPOLL);
-            case "blocking" -> BlockingSeedServer.start(bind);
+            case "blocking" -> BufferedBlockingSeedServer.onPlatformThreads(bind);
+            case "blocking-naive" -> NaiveBlockingSeedServer.start(bind);
+            case "virtual" -> BufferedBlockingSeedServer.onVirtualThreads(bind);
             default -> throw new IllegalArgumentException("unknown seed server '" + name + "', expected one of " + NAMES);
         };
     }

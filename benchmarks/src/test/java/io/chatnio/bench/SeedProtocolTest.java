@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +14,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -108,6 +117,71 @@ class SeedProtocolTest {
         }
     }
 
+    /**
+     * Several senders write to one receiver at the same time, two by direct messages (many lines, more than one
+     * read chunk each) and two through a room (fewer: under chat-nio's 256 KiB fan-out limit even if this test
+     * reads slowly). Every line must arrive whole, each sender's lines in the order sent; how lines of different
+     * senders interleave is free.
+     */
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void keepsTheLinesOfConcurrentSendersWholeAndInOrder(String impl) throws Exception {
+        int[] linesPerSender = {5_000, 5_000, 1_000, 1_000};
+        int senders = linesPerSender.length;
+        List<Client> clients = new ArrayList<>();
+        ExecutorService writers = Executors.newFixedThreadPool(senders);
+        try (SeedServer server = TestServers.startOnLoopback(impl);
+             Client receiver = new Client(server.address())) {
+            receiver.send("/join r\n" + receiver.address() + ":joined\n");
+            assertThat(receiver.readLine()).isEqualTo(receiver.port() + SAYS + "joined \n");
+            Map<String, Integer> senderByPort = new HashMap<>();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> writes = new ArrayList<>();
+            for (int s = 0; s < senders; s++) {
+                Client sender = new Client(server.address());
+                clients.add(sender);
+                senderByPort.put(sender.port(), s);
+                String to = s < 2 ? receiver.address() + ":" : "#r:";
+                StringBuilder stream = new StringBuilder();
+                for (int k = 0; k < linesPerSender[s]; k++) {
+                    stream.append(to).append(body(s, k)).append('\n');
+                }
+                byte[] bytes = stream.toString().getBytes(UTF_8);
+                writes.add(writers.submit(() -> {
+                    assertThat(go.await(10, TimeUnit.SECONDS)).as("start signal").isTrue();
+                    sender.out.write(bytes);
+                    return null;
+                }));
+            }
+            go.countDown();
+
+            int[] next = new int[senders];
+            int total = Arrays.stream(linesPerSender).sum();
+            for (int i = 0; i < total; i++) {
+                String line = receiver.readLine();
+                int space = line.indexOf(' ');
+                Integer s = space < 0 ? null : senderByPort.get(line.substring(0, space));
+                assertThat(s).as("sender of line %d: %s", i, line).isNotNull();
+                assertThat(next[s]).as("lines from sender %d", s).isLessThan(linesPerSender[s]);
+                assertThat(line).isEqualTo(clients.get(s).port() + SAYS + body(s, next[s]) + " \n");
+                next[s]++;
+            }
+            assertThat(next).containsExactly(linesPerSender);
+            for (Future<?> write : writes) {
+                write.get(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            writers.shutdownNow();
+            for (Client c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    private static String body(int sender, int seq) {
+        return String.format("s%d:%06d:%s", sender, seq, "payload-".repeat(5));
+    }
+
     @ParameterizedTest
     @MethodSource("implementations")
     void closesTheConnectionOnAnOverlongLine(String impl) throws IOException {
@@ -142,7 +216,7 @@ class SeedProtocolTest {
             assumeTrue(false, "no IPv6 loopback: " + e);
             return;
         }
-        try (SeedServer server = SeedServer.start(impl, new InetSocketAddress(loopback6, 0));
+        try (SeedServer server = TestServers.start(impl, new InetSocketAddress(loopback6, 0));
              Client a = new Client(server.address());
              Client b = new Client(server.address())) {
             a.send("[::1]:" + b.port() + ":over v6\n");
@@ -175,7 +249,7 @@ class SeedProtocolTest {
             socket.setSoTimeout(READ_TIMEOUT_MILLIS);
             socket.connect(server, READ_TIMEOUT_MILLIS);
             out = socket.getOutputStream();
-            in = socket.getInputStream();
+            in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             try {
                 send(address() + ":ready\n");
                 String confirmation = readLine();

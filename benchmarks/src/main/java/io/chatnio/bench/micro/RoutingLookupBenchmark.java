@@ -4,6 +4,7 @@ import io.chatnio.Connection;
 import io.chatnio.ConnectionRegistry;
 import io.chatnio.Reactor;
 import io.chatnio.Routers;
+import io.netty.util.collection.LongObjectHashMap;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,12 +42,16 @@ import org.openjdk.jmh.annotations.TearDown;
  *       {@code Routers}' code), then a fresh {@link InetSocketAddress} per message (its {@link InetAddress}
  *       from a new 4-byte array) looked up in a {@code HashMap<InetSocketAddress, Connection>} of the same
  *       connections, also run on the loop thread.</li>
+ *   <li>{@code longmap}: what a careful server does without chat-nio's registry: the same parse, then the
+ *       primitive key {@code ipv4 << 16 | port} looked up in Netty's {@link LongObjectHashMap} (as the Netty
+ *       seed server does), allocation-free, on the loop thread.</li>
  * </ul>
  *
  * <p>Run (about 1.5 minutes; setting up 10,000 connections takes a few seconds):
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar RoutingLookupBenchmark
  * java -jar benchmarks/target/benchmarks.jar RoutingLookupBenchmark -p connections=10000 -prof gc
+ * java -jar benchmarks/target/benchmarks.jar RoutingLookupBenchmark -p impl=chatnio,longmap
  * </pre>
  *
  * <p>Threading: setup, teardown and the benchmark method on JMH's thread; the lookups on the loop thread.
@@ -58,8 +63,8 @@ public class RoutingLookupBenchmark extends MicroBenchmark {
 
     private static final byte[] BODY = "hello, a body of a few bytes".getBytes(StandardCharsets.US_ASCII);
 
-    /** {@code chatnio} or {@code hashmap}. */
-    @Param({"chatnio", "hashmap"})
+    /** {@code chatnio}, {@code hashmap} or {@code longmap}. */
+    @Param({"chatnio", "hashmap", "longmap"})
     public String impl;
 
     /** Open connections in the registry. */
@@ -100,8 +105,11 @@ public class RoutingLookupBenchmark extends MicroBenchmark {
             prepareMessages(remotes);
             addressing = switch (impl) {
                 case "chatnio" -> Routers.byAddress();
-                case "hashmap" -> onLoop(reactor, () -> new HashMapAddressing(reactor.registry().all()));
-                default -> throw new IllegalArgumentException("impl: chatnio or hashmap, not " + impl);
+                case "hashmap" -> onLoop(reactor,
+                        () -> new ParseThenLookup(new HashMapRegistry(reactor.registry().all())));
+                case "longmap" -> onLoop(reactor,
+                        () -> new ParseThenLookup(new LongMapRegistry(reactor.registry().all())));
+                default -> throw new IllegalArgumentException("impl: chatnio, hashmap or longmap, not " + impl);
             };
         } catch (IOException | RuntimeException e) {
             tearDown();
@@ -184,15 +192,15 @@ public class RoutingLookupBenchmark extends MicroBenchmark {
     }
 
     /**
-     * The rival: the same parse ({@link Routers#byAddress()} itself), then a new {@link InetSocketAddress} per
-     * message looked up in a {@link HashMap}, which is what a straightforward server does. Loop thread only.
+     * A rival: the same parse ({@link Routers#byAddress()} itself), then {@link ConnectionRegistry#byIpv4} of a
+     * registry of the rival's own ({@link HashMapRegistry} or {@link LongMapRegistry}). Loop thread only.
      */
-    static final class HashMapAddressing implements Routers.Addressing {
+    static final class ParseThenLookup implements Routers.Addressing {
         private final Routers.Addressing parse = Routers.byAddress();
-        private final HashMapRegistry registry;
+        private final ConnectionRegistry registry;
 
-        HashMapAddressing(List<Connection> connections) {
-            registry = new HashMapRegistry(connections);
+        ParseThenLookup(ConnectionRegistry registry) {
+            this.registry = registry;
         }
 
         @Override
@@ -201,8 +209,11 @@ public class RoutingLookupBenchmark extends MicroBenchmark {
         }
     }
 
-    /** Answers {@link #byIpv4} from a {@code HashMap<InetSocketAddress, Connection>}; nothing else is used. */
-    private static final class HashMapRegistry implements ConnectionRegistry {
+    /**
+     * {@code hashmap}: answers {@link #byIpv4} with a new {@link InetSocketAddress} per lookup in a
+     * {@code HashMap<InetSocketAddress, Connection>}, which is what a straightforward server does.
+     */
+    private static final class HashMapRegistry extends LookupOnlyRegistry {
         private final Map<InetSocketAddress, Connection> byAddress;
 
         HashMapRegistry(List<Connection> connections) {
@@ -232,6 +243,50 @@ public class RoutingLookupBenchmark extends MicroBenchmark {
         public int size() {
             return byAddress.size();
         }
+    }
+
+    /** {@code longmap}: answers {@link #byIpv4} from a {@link LongObjectHashMap} keyed {@code ipv4 << 16 | port}. */
+    private static final class LongMapRegistry extends LookupOnlyRegistry {
+        private final LongObjectHashMap<Connection> byKey;
+        private final Map<InetSocketAddress, Connection> byAddress;
+
+        LongMapRegistry(List<Connection> connections) {
+            byKey = new LongObjectHashMap<>(connections.size() * 2);
+            byAddress = new HashMap<>();
+            for (Connection c : connections) {
+                InetSocketAddress remote = c.remoteAddress();
+                byte[] ip = remote.getAddress().getAddress();
+                if (ip.length == 4) {
+                    int ipv4 = (ip[0] & 0xFF) << 24 | (ip[1] & 0xFF) << 16 | (ip[2] & 0xFF) << 8 | (ip[3] & 0xFF);
+                    byKey.put(key(ipv4, remote.getPort()), c);
+                } else {
+                    byAddress.put(remote, c);
+                }
+            }
+        }
+
+        private static long key(int ip, int port) {
+            return (ip & 0xFFFF_FFFFL) << 16 | port;
+        }
+
+        @Override
+        public Connection byIpv4(int ip, int port) {
+            return byKey.get(key(ip, port));
+        }
+
+        @Override
+        public Connection byAddress(InetSocketAddress address) {
+            return byAddress.get(address);
+        }
+
+        @Override
+        public int size() {
+            return byKey.size() + byAddress.size();
+        }
+    }
+
+    /** A registry that only looks connections up; everything else is unsupported (the benchmark uses none of it). */
+    private abstract static class LookupOnlyRegistry implements ConnectionRegistry {
 
         @Override
         public List<Connection> all() {

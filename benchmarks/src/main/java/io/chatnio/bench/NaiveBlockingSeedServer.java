@@ -23,16 +23,18 @@ import java.util.concurrent.TimeUnit;
  * the original Python design, but correct: a real line reader, writes to a target serialised on that
  * target's output stream, the offline notice, and rooms.
  *
- * <p>Each message is one {@code write} (one syscall) to the target under its lock, as the original
- * {@code sendall} per message. Parsing uses the same {@link SeedLine} as the other servers (over a heap
- * {@link ByteBuf} that is only a view of the read array), so the comparison is about the I/O
- * architecture, not the parser.
+ * <p>Seed name {@code blocking-naive}: the baseline a first port of that design gives, kept as it was for
+ * comparison with earlier results; {@link BufferedBlockingSeedServer} ({@code blocking}) is the competent
+ * thread-per-connection rival. Here each message is one {@code write} (one syscall) to the target under its
+ * lock, as the original {@code sendall} per message; lines are read in 8 KiB chunks; every direct message
+ * allocates an {@code InetSocketAddress} to look its target up. Parsing uses the same {@link SeedLine} as the
+ * other servers (over a heap {@link ByteBuf} that is only a view of the read array).
  *
  * <p>Threading: one acceptor thread; one thread per connection reads that connection and writes to
  * whichever connections its lines target, holding the target's lock per write. The registry and rooms
  * are concurrent maps. {@link #start} and {@link #close} are called by the owner from any thread.
  */
-final class BlockingSeedServer implements SeedServer {
+final class NaiveBlockingSeedServer implements SeedServer {
 
     private static final int BACKLOG = 4096;
     private static final long STACK_SIZE = 256 * 1024;
@@ -45,18 +47,18 @@ final class BlockingSeedServer implements SeedServer {
     private final ConcurrentHashMap<String, Set<Connection>> rooms = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private BlockingSeedServer(ServerSocket serverSocket) {
+    private NaiveBlockingSeedServer(ServerSocket serverSocket) {
         this.serverSocket = serverSocket;
-        this.acceptor = new Thread(null, this::acceptLoop, "seed-blocking-acceptor", STACK_SIZE);
+        this.acceptor = new Thread(null, this::acceptLoop, "seed-blocking-naive-acceptor", STACK_SIZE);
         this.acceptor.setDaemon(true);
     }
 
-    static BlockingSeedServer start(InetSocketAddress bind) {
+    static NaiveBlockingSeedServer start(InetSocketAddress bind) {
         try {
             ServerSocket socket = new ServerSocket();
             socket.setReuseAddress(true);
             socket.bind(bind, BACKLOG);
-            BlockingSeedServer server = new BlockingSeedServer(socket);
+            NaiveBlockingSeedServer server = new NaiveBlockingSeedServer(socket);
             server.acceptor.start();
             return server;
         } catch (IOException e) {
@@ -140,7 +142,7 @@ final class BlockingSeedServer implements SeedServer {
             this.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
             this.out = socket.getOutputStream();
             this.prefix = SeedProtocol.deliveryPrefix(remote.getPort());
-            this.thread = new Thread(null, this, "seed-blocking-" + remote.getPort(), STACK_SIZE);
+            this.thread = new Thread(null, this, "seed-blocking-naive-" + remote.getPort(), STACK_SIZE);
             this.thread.setDaemon(true);
         }
 
