@@ -5,9 +5,10 @@ import java.nio.ByteBuffer;
 
 /**
  * The reactor's line-finding step, opened to the microbenchmarks: the loop's {@link NewlineIndex} of a read
- * buffer, and the direct eight-bytes-at-a-time scan that a decoder uses on any other buffer. It lives in the
- * library's internal package (in the benchmarks jar, which runs from the class path) because both are
- * package-private there; the library itself exports neither.
+ * buffer, and the direct eight-bytes-at-a-time scan that a decoder uses on any other buffer. Public only so
+ * that the benchmarks module (on the class path) can measure the package-private code it wraps; the module
+ * descriptor does not export this package, so it is no API, and nothing in the library calls it. Kept here,
+ * not in the benchmarks, so that no other artifact puts classes in this package.
  *
  * <p>Threading: confined to the thread that made it, as the index is to its loop.
  */
