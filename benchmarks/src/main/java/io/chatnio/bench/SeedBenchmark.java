@@ -60,7 +60,7 @@ public abstract class SeedBenchmark {
     static final long SETUP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** The server implementation, by {@link SeedServer#start} name. */
-    @Param({"chatnio", "netty", "netty-epoll", "blocking"})
+    @Param({"chatnio", "netty", "netty-batched", "netty-epoll", "blocking"})
     public String impl;
 
     /** Messages in flight per sender (forwarding) or per room (fan-out). */

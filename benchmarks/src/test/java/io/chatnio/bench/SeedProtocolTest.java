@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -175,7 +176,7 @@ class SeedProtocolTest {
             socket.setSoTimeout(READ_TIMEOUT_MILLIS);
             socket.connect(server, READ_TIMEOUT_MILLIS);
             out = socket.getOutputStream();
-            in = socket.getInputStream();
+            in = new BufferedInputStream(socket.getInputStream()); // readLine reads a byte at a time
             try {
                 send(address() + ":ready\n");
                 String confirmation = readLine();

@@ -16,7 +16,7 @@ final class TestServers {
      * {@code "chatnio"} to this list.
      */
     static List<String> implementations() {
-        List<String> names = new ArrayList<>(List.of("chatnio", "netty", "blocking"));
+        List<String> names = new ArrayList<>(List.of("chatnio", "netty", "netty-batched", "blocking"));
         if (Epoll.isAvailable()) {
             names.add("netty-epoll");
         }
