@@ -67,7 +67,8 @@ class FanInTest {
                     nextBySender.put(from, expected + 1);
                 }
                 written.get(10, TimeUnit.SECONDS);
-                assertThat(nextBySender).hasSize(SENDERS).allSatisfy((from, count) -> assertThat(count).isEqualTo(LINES));
+                assertThat(nextBySender).hasSize(SENDERS)
+                        .allSatisfy((from, count) -> assertThat(count).isEqualTo(LINES));
             } finally {
                 for (SeedProtocolTest.Client sender : senders) {
                     sender.close();
