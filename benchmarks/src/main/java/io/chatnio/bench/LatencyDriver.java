@@ -91,13 +91,19 @@ public final class LatencyDriver {
     }
 
     private final Config config;
+    /** Every connection is registered here, and only here. */
     private final Selector selector;
+    /** Receiver i gets the messages of sender i. */
     private final Receiver[] receivers;
     private final Sender[] senders;
+    /** Every read lands here; parsed before the next read. */
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    /** Bound once, so that polling allocates nothing. */
     private final Consumer<SelectionKey> onSelected = this::onSelected;
     private final TimedLines.Sink onLine = this::onLine;
+    /** Receive minus intended send time of each message due after the warm-up, in nanoseconds. */
     private final Histogram latency = new Histogram(HIGHEST_NANOS, 3);
+    /** Actual minus intended send time of the same messages, in nanoseconds. */
     private final Histogram sendLag = new Histogram(HIGHEST_NANOS, 3);
     /** Senders appended to since the last {@link #writeDirty}, each once, in {@code [0, dirtyCount)}. */
     private final Sender[] dirty;
@@ -113,6 +119,7 @@ public final class LatencyDriver {
     private long readAt;
     /** Messages appended to a sender so far; the next one is due at {@code intended(next)}. */
     private long next;
+    /** Lines received by all receivers, confirmations excluded. */
     private long received;
 
     private LatencyDriver(Config config, Selector selector, Receiver[] receivers, Sender[] senders) {
@@ -353,7 +360,9 @@ public final class LatencyDriver {
     /** A registered non-blocking connection; driver thread only. */
     private abstract static class Endpoint {
         final SocketChannel channel;
+        /** Its registration with the driver's selector; interest OP_READ, plus OP_WRITE while a sender waits. */
         final SelectionKey key;
+        /** The local port: how the server names this connection. */
         final int port;
 
         Endpoint(SocketChannel channel, Selector selector) throws IOException {
@@ -365,6 +374,7 @@ public final class LatencyDriver {
 
     /** Confirms its registration, then parses its deliveries; driver thread only. */
     private static final class Receiver extends Endpoint {
+        /** The local address, which senders name as the target. */
         final InetSocketAddress address;
         /** The line confirming registration, {@code <port> 账户对您说:ready \n}; consumed as it arrives. */
         final ByteBuffer confirmation;
