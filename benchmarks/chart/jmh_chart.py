@@ -21,6 +21,7 @@ from collections import OrderedDict
 IMPL_KEYS = ("impl", "api", "scan")
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 FIXED = {"chatnio": PALETTE[0], "message": PALETTE[0], "netty": PALETTE[1], "netty-epoll": PALETTE[2],
+         "netty-batched": PALETTE[5],
          "blocking": PALETTE[3], "blocking-naive": PALETTE[7], "virtual": PALETTE[4],
          "hashmap": PALETTE[1], "longmap": PALETTE[2], "send": PALETTE[1], "send-offloop": PALETTE[3],
          "index": PALETTE[0], "words": PALETTE[1]}

@@ -52,8 +52,8 @@ final class NettySeedServer implements SeedServer {
     /** The I/O transport; EPOLL needs Linux and the native library. */
     enum Transport { NIO, EPOLL }
 
-    private static final int BACKLOG = 4096;
-    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+    static final int BACKLOG = 4096;
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
     private static final ByteBuf OFFLINE = constant(SeedProtocol.OFFLINE_BYTES);
     private static final ByteBuf[] ERRORS = new ByteBuf[SeedProtocol.Error.values().length];
 
@@ -127,8 +127,11 @@ final class NettySeedServer implements SeedServer {
         return Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes).asReadOnly());
     }
 
-    /** Routing state shared by all connections; confined to the event loop thread. */
-    private static final class Router {
+    /**
+     * Routing state shared by all connections, and when to flush; confined to the event loop thread. This
+     * class flushes after each read batch; {@link NettyBatchedSeedServer} overrides when.
+     */
+    static class Router {
         final LongObjectHashMap<SeedHandler> ipv4 = new LongObjectHashMap<>(4096);
         final Map<InetSocketAddress, SeedHandler> ipv6 = new HashMap<>();
         final Map<String, List<SeedHandler>> rooms = new HashMap<>();
@@ -137,6 +140,15 @@ final class NettySeedServer implements SeedServer {
 
         SeedHandler lookup(SeedLine line) {
             return line.ipv4Key >= 0 ? ipv4.get(line.ipv4Key) : ipv6.get(line.ipv6Target);
+        }
+
+        /** {@code bytes} were written, not yet flushed, to a target. */
+        void queued(int bytes) {
+        }
+
+        /** A sender's read batch is complete: flush every target it wrote to. */
+        void readComplete() {
+            flushDirty();
         }
 
         void flushDirty() {
@@ -153,7 +165,7 @@ final class NettySeedServer implements SeedServer {
     /**
      * One connection: finds lines in the cumulation buffer and routes them. Event loop thread only.
      */
-    private static final class SeedHandler extends ByteToMessageDecoder {
+    static final class SeedHandler extends ByteToMessageDecoder {
         private final Router router;
         private final SeedLine line = new SeedLine();
         /** Senders whose auto-read was switched off because this connection was not writable. */
@@ -273,8 +285,9 @@ final class NettySeedServer implements SeedServer {
             }
         }
 
-        /** Writes without flushing; the target is flushed at the end of this read batch. */
+        /** Writes without flushing; the router flushes the target (at the end of this read batch, here). */
         private void writeTo(SeedHandler target, ByteBuf msg) {
+            router.queued(msg.readableBytes());
             target.ctx.write(msg, target.ctx.voidPromise());
             if (!target.flushPending) {
                 target.flushPending = true;
@@ -289,13 +302,13 @@ final class NettySeedServer implements SeedServer {
         }
 
         /**
-         * Flushes every target this read batch wrote to. Deliberately not {@code super}: with auto-read
-         * off, ByteToMessageDecoder calls {@code ctx.read()} after a batch that decoded no message (this
-         * decoder never emits one, it routes in place), which would undo the back-pressure pause.
+         * Lets the router flush every target this read batch wrote to. Deliberately not {@code super}: with
+         * auto-read off, ByteToMessageDecoder calls {@code ctx.read()} after a batch that decoded no message
+         * (this decoder never emits one, it routes in place), which would undo the back-pressure pause.
          */
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            router.flushDirty();
+            router.readComplete();
             discardSomeReadBytes();
             ctx.fireChannelReadComplete();
         }

@@ -69,7 +69,7 @@ public abstract class SeedBenchmark {
      * The server implementation, by {@link SeedServer#start} name. {@code virtual} is left out of the default
      * list because it needs JDK 21+: {@code -p impl=virtual -jvm <JDK 21+>/bin/java}.
      */
-    @Param({"chatnio", "netty", "netty-epoll", "blocking", "blocking-naive"})
+    @Param({"chatnio", "netty", "netty-batched", "netty-epoll", "blocking", "blocking-naive"})
     public String impl;
 
     /** Messages in flight per sender (forwarding) or per room (fan-out). */

@@ -13,7 +13,8 @@ import java.util.List;
 public interface SeedServer extends AutoCloseable {
 
     /** Implementation names accepted by {@link #start}. */
-    List<String> NAMES = List.of("chatnio", "netty", "netty-epoll", "blocking", "blocking-naive", "virtual");
+    List<String> NAMES = List.of("chatnio", "netty", "netty-batched", "netty-epoll", "blocking", "blocking-naive",
+            "virtual");
 
     /** The address the server is listening on (with the real port when bound to port 0). */
     InetSocketAddress address();
@@ -33,6 +34,7 @@ public interface SeedServer extends AutoCloseable {
         return switch (name) {
             case "chatnio" -> ChatNioSeedServer.start(bind);
             case "netty" -> NettySeedServer.start(bind, NettySeedServer.Transport.NIO);
+            case "netty-batched" -> NettyBatchedSeedServer.start(bind);
             case "netty-epoll" -> NettySeedServer.start(bind, NettySeedServer.Transport.EPOLL);
             case "blocking" -> BufferedBlockingSeedServer.onPlatformThreads(bind);
             case "blocking-naive" -> NaiveBlockingSeedServer.start(bind);

@@ -19,7 +19,8 @@ final class TestServers {
      * report shows it skipped) on a JDK without virtual threads.
      */
     static List<String> implementations() {
-        List<String> names = new ArrayList<>(List.of("chatnio", "netty", "blocking", "blocking-naive", "virtual"));
+        List<String> names = new ArrayList<>(List.of("chatnio", "netty", "netty-batched", "blocking", "blocking-naive",
+                "virtual"));
         if (Epoll.isAvailable()) {
             names.add("netty-epoll");
         }
