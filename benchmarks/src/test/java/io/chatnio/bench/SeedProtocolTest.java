@@ -249,11 +249,7 @@ class SeedProtocolTest {
             socket.setSoTimeout(READ_TIMEOUT_MILLIS);
             socket.connect(server, READ_TIMEOUT_MILLIS);
             out = socket.getOutputStream();
-<<<<<<< HEAD
             in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-=======
-            in = new BufferedInputStream(socket.getInputStream()); // readLine reads a byte at a time
->>>>>>> wip-d
             try {
                 send(address() + ":ready\n");
                 String confirmation = readLine();
