@@ -11,13 +11,12 @@ import java.nio.channels.SocketChannel;
  * (messages it may have sent in total, set by the driver's flow control) allows, each line stamped with
  * the sender's index and its sequence number ({@link MessageStamp}).
  *
- * <p>The lines come from a direct buffer encoded once: a ring of {@code window + 1} slots, message m in slot
- * {@code m % (window + 1)}, followed by a mirror of the first {@code window} slots. Only the sequence digits
- * differ between lines; they are patched in place (one {@code putLong}, two for a mirrored slot) just
- * before a line is first written. Since at most {@code window} lines are credited beyond the last fully
- * written one, any credited range starts in the ring and ends before the mirror does, so it is ONE
- * contiguous slice and one {@code write}; and a slot is patched again only once the line it held was
- * fully written. No allocation per message.
+ * <p>The lines come from a direct buffer encoded once, a ring of {@code window + 1} line slots, message m in
+ * slot {@code m % (window + 1)}. Only the sequence digits differ between lines; they are patched in place
+ * (one {@code putLong}) just before a line is first written. At most {@code window} lines are credited
+ * beyond the last fully written one, so a credited range is at most two slices of the ring (its end, then
+ * its start), written by one gathering {@code write}; and a slot is patched again only once the line it
+ * held was fully written. No allocation per message.
  *
  * <p>Threading: built on the thread that sets the scenario up; afterwards the driver thread only.
  */
@@ -27,16 +26,18 @@ final class LoadSender extends LoadConnection {
     final int port;
     /** Its index, the sender index in its stamps. */
     final int index;
-    /** Ring slots then mirror slots, every one a whole line. */
+    /** The ring: {@link #slots} lines. */
     private final ByteBuffer block;
-    /** A view of {@link #block} whose position and limit frame each write. */
-    private final ByteBuffer view;
+    /** A view of {@link #block} framing the first slice of each write: from the next byte to write. */
+    private final ByteBuffer head;
+    /** A view of {@link #block} framing the second slice of a write that wraps: from the ring's start. */
+    private final ByteBuffer tail;
+    /** {@link #head} and {@link #tail}, for the gathering write. */
+    private final ByteBuffer[] pair;
     /** Bytes per line, {@code '\n'} included. */
     private final int lineLength;
     /** Slots in the ring: {@code window + 1}. */
     private final int slots;
-    /** Ring slots mirrored after the ring: {@code window}. */
-    private final int mirrored;
     /** Offset of the sequence digits in a line. */
     private final int sequenceAt;
     /** Bytes written to the channel so far. */
@@ -61,13 +62,14 @@ final class LoadSender extends LoadConnection {
         this.index = index;
         this.lineLength = line.length;
         this.slots = window + 1;
-        this.mirrored = window;
         this.sequenceAt = stampAt + MessageStamp.SENDER_DIGITS;
-        this.block = ByteBuffer.allocateDirect(Math.multiplyExact(line.length, slots + mirrored));
-        for (int i = 0; i < slots + mirrored; i++) {
+        this.block = ByteBuffer.allocateDirect(Math.multiplyExact(line.length, slots));
+        for (int i = 0; i < slots; i++) {
             block.put(line);
         }
-        this.view = block.duplicate();
+        this.head = block.duplicate();
+        this.tail = block.duplicate();
+        this.pair = new ByteBuffer[] {head, tail};
     }
 
     /** Messages written completely. */
@@ -75,7 +77,7 @@ final class LoadSender extends LoadConnection {
         return bytesSent / lineLength;
     }
 
-    /** Writes every credited byte not yet written, in one write; asks for writability if some is left. */
+    /** Writes every credited byte not yet written, in one (gathering) write; asks for writability if some is left. */
     void pump() throws IOException {
         long allowed = credit * lineLength - bytesSent;
         if (allowed <= 0) {
@@ -85,14 +87,18 @@ final class LoadSender extends LoadConnection {
         if (encoded < credit) {
             encodeUpTo(credit);
         }
-        int position = (int) (bytesSent % ((long) slots * lineLength));
-        if (position + allowed > block.capacity()) {
-            throw new IllegalStateException("sender " + port + ": credit " + credit + " is more than a window beyond "
-                    + messagesWritten() + " messages written");
+        int ring = slots * lineLength;
+        int position = (int) (bytesSent % ring);
+        int first = (int) Math.min(allowed, ring - position);
+        head.limit(position + first).position(position);
+        if (first == allowed) {
+            bytesSent += channel.write(head);
+            writeInterest(head.hasRemaining());
+        } else {
+            tail.limit((int) (allowed - first)).position(0);
+            bytesSent += channel.write(pair);
+            writeInterest(tail.hasRemaining());
         }
-        view.limit(position + (int) allowed).position(position);
-        bytesSent += channel.write(view);
-        writeInterest(view.hasRemaining());
     }
 
     /** Patches the sequence digits of messages {@link #encoded} to {@code end - 1} into their slots. */
@@ -103,11 +109,7 @@ final class LoadSender extends LoadConnection {
         }
         int slot = nextSlot;
         for (long m = encoded; m < end; m++) {
-            long digits = MessageStamp.hex8((int) m);
-            block.putLong(slot * lineLength + sequenceAt, digits);
-            if (slot < mirrored) {
-                block.putLong((slots + slot) * lineLength + sequenceAt, digits);
-            }
+            block.putLong(slot * lineLength + sequenceAt, MessageStamp.hex8((int) m));
             slot = slot + 1 == slots ? 0 : slot + 1;
         }
         nextSlot = slot;
