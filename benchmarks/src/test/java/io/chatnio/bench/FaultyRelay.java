@@ -44,7 +44,9 @@ final class FaultyRelay implements AutoCloseable {
         SWAP
     }
 
+    /** The listening socket; closing it ends the acceptor thread. */
     private final ServerSocket server;
+    /** The fault it commits on message {@link #VICTIM}. */
     private final Fault fault;
     /** Every accepted connection, by its remote port. */
     private final Map<Integer, Socket> byPort = new ConcurrentHashMap<>();
@@ -115,7 +117,7 @@ final class FaultyRelay implements AutoCloseable {
         byte[] delivered = SeedProtocol.deliveredLine(senderPort, message.getBytes(UTF_8));
         boolean stamped = message.length() >= 12 && message.substring(0, 12).matches("[0-9a-f]{12}");
         int sender = stamped ? Integer.parseInt(message.substring(0, 4), 16) : -1;
-        boolean victim = stamped && Integer.parseInt(message.substring(4, 12), 16) == VICTIM;
+        boolean victim = stamped && Long.parseLong(message.substring(4, 12), 16) == VICTIM;
         if (!victim || fault == Fault.NONE || sender > 1 || fault != Fault.SWAP && sender != 0) {
             write(targetPort, delivered);
             return;
