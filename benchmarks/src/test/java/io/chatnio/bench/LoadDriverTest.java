@@ -9,10 +9,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,7 +40,8 @@ class LoadDriverTest {
             assertThat(driver.awaitDelivered(pairs * 500L, TIMEOUT)).as("delivered in time").isTrue();
             assertThat(driver.delivered()).isGreaterThanOrEqualTo(pairs * 500L);
             for (int i = 0; i < pairs; i++) {
-                String expected = driver.senderPort(i) + " 账户对您说:" + new String(LoadDriver.payload(64), UTF_8) + " \n";
+                String expected = driver.senderPort(i) + " 账户对您说:" + String.format("%04x", i) + "00000000"
+                        + new String(LoadDriver.payload(64), UTF_8).substring(12) + " \n";
                 assertThat(driver.firstDeliveredLine(i)).isEqualTo(expected.getBytes(UTF_8));
             }
         }
@@ -66,7 +65,8 @@ class LoadDriverTest {
         try (SeedServer server = TestServers.startOnLoopback(impl);
              LoadDriver driver = LoadDriver.fanout(server.address(), members, 64, 8, TIMEOUT)) {
             assertThat(driver.awaitDelivered(members * 300L, TIMEOUT)).as("delivered in time").isTrue();
-            String expected = driver.senderPort(0) + " 账户对您说:" + new String(LoadDriver.payload(64), UTF_8) + " \n";
+            String expected = driver.senderPort(0) + " 账户对您说:" + "000000000000"
+                    + new String(LoadDriver.payload(64), UTF_8).substring(12) + " \n";
             for (int i = 0; i < members; i++) {
                 assertThat(driver.firstDeliveredLine(i)).isEqualTo(expected.getBytes(UTF_8));
             }
@@ -76,7 +76,7 @@ class LoadDriverTest {
     @Test
     void awaitDeliveredReturnsFalseAtTheDeadline() throws Exception {
         try (SeedServer server = TestServers.startOnLoopback("netty");
-             LoadDriver driver = LoadDriver.forwarding(server.address(), 1, 8, 1, TIMEOUT)) {
+             LoadDriver driver = LoadDriver.forwarding(server.address(), 1, 16, 1, TIMEOUT)) {
             assertThat(driver.awaitDelivered(Long.MAX_VALUE, TimeUnit.MILLISECONDS.toNanos(50))).isFalse();
         }
     }
@@ -87,7 +87,7 @@ class LoadDriverTest {
             Thread fake = new Thread(() -> answerEveryConnectionWith(server, "1 账户对您说:wrong \n"), "fake-server");
             fake.setDaemon(true);
             fake.start();
-            assertThatThrownBy(() -> LoadDriver.forwarding((InetSocketAddress) server.getLocalSocketAddress(), 1, 8, 1,
+            assertThatThrownBy(() -> LoadDriver.forwarding((InetSocketAddress) server.getLocalSocketAddress(), 1, 16, 1,
                     TIMEOUT))
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("not ready")
@@ -124,42 +124,58 @@ class LoadDriverTest {
     }
 
     @Test
-    void findsEveryLineEndUnderAnySplit() {
-        SplittableRandom random = new SplittableRandom(42);
-        ByteBuffer buf = ByteBuffer.allocateDirect(4096);
-        for (int round = 0; round < 200; round++) {
-            int first = 1 + random.nextInt(40);
-            int length = 1 + random.nextInt(300);
-            int lines = random.nextInt(20);
-            byte[] stream = new byte[first + lines * length];
-            for (int i = 0; i < stream.length; i++) {
-                stream[i] = (byte) ('a' + random.nextInt(26));
-            }
-            stream[first - 1] = '\n';
-            for (int k = 1; k <= lines; k++) {
-                stream[first + k * length - 1] = '\n';
-            }
-            int corrupt = random.nextBoolean() ? -1 : random.nextInt(lines + 1);
-            int corruptAt = corrupt < 0 ? -1 : corrupt == 0 ? first - 1 : first + corrupt * length - 1;
-            if (corruptAt >= 0) {
-                stream[corruptAt] = (byte) (random.nextBoolean() ? 'x' : 0x8A);
-            }
-            int at = 0;
-            int found = -1;
-            while (at < stream.length && found < 0) { // in random pieces, as reads would deliver it
-                int n = 1 + random.nextInt(Math.min(buf.capacity(), stream.length - at));
-                buf.clear();
-                buf.put(stream, at, n);
-                int bad = LoadDriver.firstBadLineEnd(buf, n, at, first, length);
-                if (bad >= 0) {
-                    found = at + bad;
-                } else {
-                    at += n;
-                    assertThat(LoadDriver.completeLines(at, first, length))
-                            .isEqualTo(at < first ? 0 : 1 + (at - first) / length);
-                }
-            }
-            assertThat(found).isEqualTo(corruptAt);
+    void stampsEachMessageWithItsSenderAndSequenceNumber() {
+        assertThat(new String(LoadDriver.message(3, 31, 32), UTF_8)).isEqualTo("00030000001fmno:qrstuvwxyzabcde:");
+        assertThat(new String(LoadDriver.message(0xabcd, 0x1_2345_6789L, 12), UTF_8)).isEqualTo("abcd23456789");
+        assertThatThrownBy(() -> LoadDriver.message(0, 0, 11)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void refusesAPayloadWithoutRoomForTheStamp() {
+        assertThatThrownBy(() -> LoadDriver.forwarding(new InetSocketAddress("127.0.0.1", 1), 1, 11, 1, TIMEOUT))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 12");
+    }
+
+    @Test
+    void deliversEverythingThroughAFaithfulRelay() throws Exception {
+        try (FaultyRelay relay = FaultyRelay.start(FaultyRelay.Fault.NONE);
+             LoadDriver driver = LoadDriver.forwarding(relay.address(), 2, 64, 8, TIMEOUT)) {
+            assertThat(driver.awaitDelivered(2 * (FaultyRelay.VICTIM + 100L), TIMEOUT)).as("delivered in time").isTrue();
+        }
+    }
+
+    @Test
+    void failsOnAMissingLine() throws Exception {
+        assertFailsThrough(FaultyRelay.Fault.DROP, "(index 0): line 128: expected stamp 000000000080 (sender 0,"
+                + " sequence 128) but got 000000000081 (sender 0, sequence 129): lines missing");
+    }
+
+    @Test
+    void failsOnADuplicatedLine() throws Exception {
+        assertFailsThrough(FaultyRelay.Fault.DUPLICATE, "(index 0): line 129: expected stamp 000000000081 (sender 0,"
+                + " sequence 129) but got 000000000080 (sender 0, sequence 128): a line duplicated or out of order");
+    }
+
+    @Test
+    void failsOnAPayloadByteCorruptedInTheMiddle() throws Exception {
+        assertFailsThrough(FaultyRelay.Fault.CORRUPT, "(index 0): line 128 byte ", " expected " + (int) 'm',
+                "but got " + (int) 'M');
+    }
+
+    @Test
+    void failsOnALineFromTheWrongSender() throws Exception {
+        assertFailsThrough(FaultyRelay.Fault.SWAP, ": line 128: expected stamp 000", "(sender 1, sequence 128)",
+                "a line from another sender");
+    }
+
+    /** Runs 2 pairs through a relay with {@code fault}: the driver must fail, naming the receiver and the fault. */
+    private static void assertFailsThrough(FaultyRelay.Fault fault, String... messageParts) throws Exception {
+        try (FaultyRelay relay = FaultyRelay.start(fault);
+             LoadDriver driver = LoadDriver.forwarding(relay.address(), 2, 64, 8, TIMEOUT)) {
+            assertThatThrownBy(() -> driver.awaitDelivered(Long.MAX_VALUE, TIMEOUT))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("failed: receiver 127.0.0.1:")
+                    .hasMessageContainingAll(messageParts);
         }
     }
 }

@@ -1,0 +1,292 @@
+package io.chatnio.bench;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The load driver's selector loop: one thread ({@value #THREAD_NAME}) that writes every receiver's hello,
+ * then reads every connection, hands what receivers get to their {@link LineChecker}, keeps the flow
+ * control (at most {@code window} messages in flight per pair, or per room in fan-out), pumps the senders
+ * and publishes the delivery count.
+ *
+ * <p>Reads go to one shared direct buffer; nothing is allocated per message.
+ *
+ * <p>Threading: {@link #run} is the driver thread's body and the only code that touches connections,
+ * checkers and the fields marked "driver thread". {@link #delivered}, {@link #confirmed}, {@link #failure},
+ * {@link #running}, {@link #awaitReady}, {@link #setWaiter}, {@link #clearWaiter} and {@link #stop} may be
+ * called from any thread.
+ */
+final class LoadLoop implements Runnable {
+
+    /** The driver thread's name (LoadMain and AllocationCheck find its CPU time by it). */
+    static final String THREAD_NAME = "load-driver";
+
+    private static final int READ_BUFFER_SIZE = 256 * 1024;
+    private static final int MAX_READS_PER_EVENT = 8;
+    private static final long SELECT_TIMEOUT_MILLIS = 100;
+
+    /** Messages in flight per pair (forwarding) or per room (fan-out). */
+    private final int window;
+    /** Fan-out: one sender, every receiver gets its every message. Forwarding: sender i to receiver i. */
+    private final boolean fanout;
+    /** The selector every connection is registered with. */
+    private final Selector selector;
+    /** Receivers, by index. */
+    private final LoadReceiver[] receivers;
+    /** Senders, by index. */
+    private final LoadSender[] senders;
+    /** Counted down when every receiver is confirmed and the senders have credit, or when the loop ends. */
+    private final CountDownLatch ready = new CountDownLatch(1);
+
+    /** Driver thread: the read buffer, big-endian as {@link LineChecker} requires. */
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    /** Driver thread: senders whose credit grew this round, {@code dirty[0, dirtyCount)}. */
+    private final LoadSender[] dirty;
+    /** Driver thread: entries of {@link #dirty} in use. */
+    private int dirtyCount;
+    /** Driver thread: messages delivered, ahead of the published {@link #delivered}. */
+    private long deliveredByDriver;
+    /** Driver thread, fan-out: members still to receive message m are in {@code pending[m % window]}. */
+    private final int[] pending;
+    /** Driver thread, fan-out: messages received by every member. */
+    private long completed;
+
+    /** False once stopped or failed; the loop ends soon after. */
+    private volatile boolean running = true;
+    /** Messages delivered (message lines received and checked), published once per selection round. */
+    private volatile long delivered;
+    /** Receivers whose confirmation line arrived; written by the driver thread only. */
+    private volatile int confirmed;
+    /** The first failure of the driver thread, else null. */
+    private volatile Throwable failure;
+    /** The thread parked in awaitDelivered, unparked at {@link #waitTarget} or when the loop ends. */
+    private volatile Thread waiter;
+    /** The delivery count at which {@link #waiter} is unparked. */
+    private volatile long waitTarget = Long.MAX_VALUE;
+
+    LoadLoop(Selector selector, LoadReceiver[] receivers, LoadSender[] senders, int window, boolean fanout) {
+        this.selector = selector;
+        this.receivers = receivers;
+        this.senders = senders;
+        this.window = window;
+        this.fanout = fanout;
+        this.dirty = new LoadSender[senders.length];
+        this.pending = fanout ? new int[window] : null;
+    }
+
+    Selector selector() {
+        return selector;
+    }
+
+    long delivered() {
+        return delivered;
+    }
+
+    int confirmed() {
+        return confirmed;
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    boolean running() {
+        return running;
+    }
+
+    /** Waits until every receiver is confirmed or the loop ended; true if confirmed in time. */
+    boolean awaitReady(long timeoutNanos) throws InterruptedException {
+        return ready.await(timeoutNanos, TimeUnit.NANOSECONDS) && failure == null && confirmed == receivers.length;
+    }
+
+    /** Makes the loop unpark {@code thread} once {@code target} messages are delivered, or when it ends. */
+    void setWaiter(Thread thread, long target) {
+        waitTarget = target;
+        waiter = thread;
+    }
+
+    void clearWaiter() {
+        waiter = null;
+        waitTarget = Long.MAX_VALUE;
+    }
+
+    /** Asks the loop to end; it does within one selection round. */
+    void stop() {
+        running = false;
+        selector.wakeup();
+    }
+
+    @Override
+    public void run() {
+        try {
+            for (LoadReceiver r : receivers) {
+                r.writeHello();
+            }
+            while (running) {
+                selector.select(this::onSelected, SELECT_TIMEOUT_MILLIS);
+                pumpDirtySenders();
+                publish();
+            }
+        } catch (Throwable t) {
+            if (failure == null) {
+                failure = t instanceof UncheckedIOException u ? u.getCause() : t;
+            }
+        } finally {
+            running = false;
+            ready.countDown();
+            Thread w = waiter;
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    private void onSelected(SelectionKey key) {
+        try {
+            if (!key.isValid()) {
+                return;
+            }
+            Object c = key.attachment();
+            if (key.isReadable()) {
+                if (c instanceof LoadReceiver r) {
+                    onReadable(r);
+                } else {
+                    onSenderReadable((LoadSender) c);
+                }
+            }
+            if (key.isValid() && key.isWritable()) {
+                if (c instanceof LoadSender s) {
+                    s.pump();
+                } else {
+                    ((LoadReceiver) c).writeHello();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void onReadable(LoadReceiver r) throws IOException {
+        ByteBuffer buf = readBuffer;
+        LineChecker checker = r.checker();
+        for (int reads = 0; reads < MAX_READS_PER_EVENT; reads++) {
+            buf.clear();
+            int n = r.channel.read(buf);
+            if (n < 0) {
+                throw new IOException("server closed receiver " + SeedProtocol.format(r.address));
+            }
+            if (n == 0) {
+                return;
+            }
+            boolean wasConfirmed = checker.confirmed();
+            long before = checker.lines();
+            checker.accept(buf, 0, n);
+            if (!wasConfirmed && checker.confirmed()) {
+                onConfirmed();
+            }
+            long lines = checker.lines();
+            if (lines != before) {
+                onDelivered(r, before, lines);
+            }
+            if (n < buf.capacity()) {
+                return;
+            }
+        }
+    }
+
+    private void onSenderReadable(LoadSender s) throws IOException {
+        ByteBuffer buf = readBuffer;
+        buf.clear();
+        int n = s.channel.read(buf);
+        if (n < 0) {
+            throw new IOException("server closed sender " + s.port);
+        }
+        if (n > 0) {
+            buf.flip();
+            throw new IOException("sender " + s.port + " got an unexpected reply: " + UTF_8.decode(buf));
+        }
+    }
+
+    private void onConfirmed() {
+        int n = confirmed + 1;
+        confirmed = n;
+        if (n < receivers.length) {
+            return;
+        }
+        if (fanout) {
+            Arrays.fill(pending, receivers.length);
+        }
+        for (LoadSender s : senders) {
+            s.credit = window;
+            markDirty(s);
+        }
+        ready.countDown();
+    }
+
+    /** Receiver {@code r} has now received messages {@code [first, end)}; credits its sender (or the room). */
+    private void onDelivered(LoadReceiver r, long first, long end) throws IOException {
+        deliveredByDriver += end - first;
+        LoadSender s = fanout ? senders[0] : senders[r.index];
+        if (end > s.messagesWritten()) { // a server making up lines the sender has not written yet
+            throw new IOException("receiver " + SeedProtocol.format(r.address) + " got " + end + " lines but sender "
+                    + s.port + " wrote only " + s.messagesWritten() + " messages");
+        }
+        if (!fanout) {
+            s.credit = end + window;
+            markDirty(s);
+            return;
+        }
+        for (long m = first; m < end; m++) {
+            pending[(int) (m % window)]--;
+        }
+        long done = completed;
+        while (done < s.credit && pending[(int) (done % window)] == 0) {
+            pending[(int) (done % window)] = receivers.length; // the slot's next message, done + window
+            done++;
+        }
+        if (done != completed) {
+            completed = done;
+            s.credit = done + window;
+            markDirty(s);
+        }
+    }
+
+    private void markDirty(LoadSender s) {
+        if (!s.dirty) {
+            s.dirty = true;
+            dirty[dirtyCount++] = s;
+        }
+    }
+
+    private void pumpDirtySenders() throws IOException {
+        for (int i = 0; i < dirtyCount; i++) {
+            LoadSender s = dirty[i];
+            dirty[i] = null;
+            s.dirty = false;
+            s.pump();
+        }
+        dirtyCount = 0;
+    }
+
+    private void publish() {
+        long d = deliveredByDriver;
+        if (d != delivered) {
+            delivered = d;
+            if (d >= waitTarget) {
+                Thread w = waiter;
+                if (w != null) {
+                    LockSupport.unpark(w);
+                }
+            }
+        }
+    }
+}
