@@ -12,8 +12,9 @@ import java.util.List;
  */
 public interface SeedServer extends AutoCloseable {
 
-    /** Implementation names accepted by {@link #start}. */
-    List<String> NAMES = List.of("chatnio", "netty", "netty-epoll", "blocking");
+    /** Names accepted by {@link #start}; {@code -tls}: TLS 1.3, trusted by {@link BenchTls#clientContext()}. */
+    List<String> NAMES = List.of("chatnio", "netty", "netty-epoll", "blocking",
+            "chatnio-tls", "netty-tls");
 
     /** The address the server is listening on (with the real port when bound to port 0). */
     InetSocketAddress address();
@@ -34,6 +35,8 @@ public interface SeedServer extends AutoCloseable {
             case "netty" -> NettySeedServer.start(bind, NettySeedServer.Transport.NIO);
             case "netty-epoll" -> NettySeedServer.start(bind, NettySeedServer.Transport.EPOLL);
             case "blocking" -> BlockingSeedServer.start(bind);
+            case "chatnio-tls" -> ChatNioSeedServer.start(bind, BenchTls.chatNioServerOptions());
+            case "netty-tls" -> NettySeedServer.start(bind, NettySeedServer.Transport.NIO, BenchTls.nettyServer());
             default -> throw new IllegalArgumentException("unknown seed server '" + name + "', expected one of " + NAMES);
         };
     }
