@@ -12,8 +12,9 @@ import javax.net.ssl.SSLContext;
  * a child JVM ({@link ServerProcess}), its clients in this one ({@link ClientConnections}).
  *
  * <ol>
- *   <li>Warm-up: {@code warmup} connections open and close, so that the server's classes are loaded and its
- *       connection paths compiled before the baseline; the server's sockets are back to its listener.</li>
+ *   <li>Warm-up: {@code warmup} connections open, get the backlog (below) and close, so that the server's
+ *       classes are loaded, its paths compiled and its buffer pools filled before the baseline; the server's
+ *       sockets are back to its listener.</li>
  *   <li>Baseline, after {@code settle}: used heap after full collections, and resident set.</li>
  *   <li>Idle: half the connections open (TLS: handshake done), each used once and then idle, then the other
  *       half; the server holds them all; measured after each half, after {@code settle}. The second half's
@@ -23,8 +24,8 @@ import javax.net.ssl.SSLContext;
  *       client, which does not read; measured again, and the kernel's share read from its TCP queues.</li>
  *   <li>Every connection closes, the child exits, and its process must be gone.</li>
  * </ol>
- * Nothing before the backlog sends more than a line per connection, so no buffer pool carries memory from the
- * warm-up into the baseline beyond what idle connections use.
+ * What the warm-up leaves behind (compiled code, pooled buffers) is in the baseline: it does not grow with the
+ * number of connections, so it is not memory per connection.
  *
  * <p><b>Why settle.</b> A server may keep memory for a while after a connection opens or closes: chat-nio keeps
  * each TLS handshake, with its 16 KiB input buffer, reachable from its cancelled handshake-timeout timer until
@@ -107,6 +108,9 @@ final class MemoryRun {
             if (s.warmup() > 0) {
                 try (ClientConnections warmup = new ClientConnections(server.address(), tls, s.threads())) {
                     warmup.add(s.warmup(), timeout);
+                    if (s.backlogBytes() > 0) {
+                        warmup.sendBacklog(s.backlogBytes(), timeout);
+                    }
                 }
                 server.awaitSockets(listening, timeout);
                 progress.done("warm-up");

@@ -45,9 +45,10 @@ import javax.management.ObjectName;
  * <p>The child's JVM has a fixed heap, touched up front ({@code -Xms = -Xmx}, {@code -XX:+AlwaysPreTouch}), so its
  * resident set grows only by what lives outside the heap (direct buffers, native memory); and the serial
  * collector, whose {@code System.gc()} is one full compacting collection, so the used heap after it is the live
- * data; and native memory tracking (summary), for the direct buffers apart from the JIT's and the JVM's own
- * native memory, which the resident set mixes in. The other options are the end-to-end benchmarks'
- * ({@code SeedBenchmark}).
+ * data (with {@code -XX:MarkSweepDeadRatio=0}: by default it may leave up to 5 % of the heap's dead objects in
+ * place, as filler arrays, and does so in three collections out of four); and native memory tracking (summary),
+ * for the direct buffers apart from the JIT's and the JVM's own native memory, which the resident set mixes in.
+ * The other options are the end-to-end benchmarks' ({@code SeedBenchmark}).
  *
  * <p>Threading: the parent side is used by one thread; a daemon thread reads the child's output into a queue,
  * which the using thread polls with a deadline.
@@ -95,7 +96,7 @@ final class ServerProcess implements AutoCloseable {
             throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
+                "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC", "-XX:MarkSweepDeadRatio=0",
                 "-XX:NativeMemoryTracking=summary",
                 "-XX:MaxDirectMemorySize=2g",
                 "-Dio.netty.leakDetection.level=disabled",
