@@ -38,8 +38,9 @@ class MemoryRunTest {
         assertThat(r.idle().rss()).isPositive();
         assertThat(r.queued()).isEqualTo(BACKLOG);
         assertThat(r.backlog()).isNotNull();
-        // on loopback the kernel takes a backlog this small; TLS adds record overhead
-        assertThat(r.kernelPerConnection()).isBetween(0.9 * BACKLOG, 1.1 * BACKLOG);
+        // every byte reached the connection: on loopback the kernel's queues take a backlog this small whole
+        // (TLS adds its record overhead)
+        assertThat(r.kernelPerConnection()).isBetween((double) BACKLOG, 1.5 * BACKLOG);
         assertThat(ProcessHandle.of(r.serverPid()).map(ProcessHandle::isAlive).orElse(false))
                 .as("server process %d alive", r.serverPid()).isFalse();
 
