@@ -20,7 +20,11 @@ final class ScheduledTimer extends AtomicInteger implements Cancellable, Compara
     final long deadline;
     /** Tie-breaker: scheduling order, assigned on the loop thread. */
     long seq;
-    final Runnable task;
+    /**
+     * What to run; dropped by a successful {@link #cancel()}, so that a cancelled timer waiting for its turn to
+     * leave the queue keeps nothing alive (a TLS handshake's buffers, say). Read only after {@link #claim()}.
+     */
+    Runnable task;
 
     ScheduledTimer(long deadline, Runnable task) {
         this.deadline = deadline;
@@ -29,7 +33,11 @@ final class ScheduledTimer extends AtomicInteger implements Cancellable, Compara
 
     @Override
     public boolean cancel() {
-        return compareAndSet(WAITING, CANCELLED);
+        if (compareAndSet(WAITING, CANCELLED)) {
+            task = null; // the loop reads it only after winning claim(), which this CAS ruled out
+            return true;
+        }
+        return false;
     }
 
     /** Claims the timer for running; false if it was cancelled. */

@@ -329,6 +329,8 @@ final class TlsHandshake implements Selectable {
                 alpn == null || alpn.isEmpty() ? null : alpn);
         TlsTransport transport = new TlsTransport(channel, engine, reactor.tlsScratch(), reactor.stats, session,
                 netIn != null && netIn.hasRemaining() ? netIn : null, netOut);
+        netIn = null; // copied into the transport's pooled buffers: the handshake's own go to the collector now
+        netOut = null;
         Throwable[] failure = new Throwable[1];
         Conn c = reactor.admission.admit(channel, codec, future != null, failure, transport);
         if (future != null) {
