@@ -92,22 +92,6 @@ class TlsProcessIT {
     }
 
     @Test
-    void roomsAreServedOverTls() throws Exception {
-        try (Started server = tlsServer("--protocol", "rooms")) {
-            int port = server.listeningPort();
-            try (TlsClient a = TlsClient.connect(port, trustingTheCa);
-                 TlsClient b = TlsClient.connect(port, trustingTheCa)) {
-                for (TlsClient member : List.of(a, b)) {
-                    member.send("/join tls\nnot a command\n"); // the error line shows the join was handled
-                    assertThat(new String(member.readLine(), UTF_8)).startsWith("ERR ");
-                }
-                a.send("#tls:hello, room\n");
-                b.expect(TestClient.delivered(a.port(), "hello, room"));
-            }
-        }
-    }
-
-    @Test
     void clientProcessTalksThroughTheTlsServer() throws Exception {
         try (Started server = tlsServer()) {
             int port = server.listeningPort();
