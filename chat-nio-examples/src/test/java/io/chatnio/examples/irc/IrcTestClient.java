@@ -24,6 +24,8 @@ final class IrcTestClient implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    /** Whether {@link #readLine} answers the server's PINGs itself and skips them. */
+    private boolean answerPings;
 
     private IrcTestClient(Socket socket) throws IOException {
         this.socket = socket;
@@ -47,6 +49,12 @@ final class IrcTestClient implements AutoCloseable {
         c.expectCode("001");
         c.readUntil(line -> line.contains(" 376 ") || line.contains(" 422 "));
         return c;
+    }
+
+    /** From now on, answers each {@code PING} line with a {@code PONG} and does not return it. */
+    IrcTestClient answeringPings() {
+        answerPings = true;
+        return this;
     }
 
     int port() {
@@ -85,9 +93,16 @@ final class IrcTestClient implements AutoCloseable {
         }
     }
 
-    /** The next line, without its CR LF. */
+    /** The next line, without its CR LF (PINGs skipped if {@link #answeringPings()}). */
     String readLine() throws IOException {
-        return new String(readLineBytes(), StandardCharsets.UTF_8);
+        while (true) {
+            String line = new String(readLineBytes(), StandardCharsets.UTF_8);
+            if (answerPings && line.startsWith("PING ")) {
+                send("PONG " + line.substring(5));
+                continue;
+            }
+            return line;
+        }
     }
 
     /** Reads the next line and checks it is exactly {@code expected}. */
