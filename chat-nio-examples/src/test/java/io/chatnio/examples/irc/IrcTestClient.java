@@ -18,7 +18,7 @@ import java.util.List;
  * out after {@link #TIMEOUT_MILLIS}, so a missing line fails the test instead of hanging it. Not thread-safe:
  * one test thread uses it.
  */
-final class IrcTestClient implements AutoCloseable {
+public final class IrcTestClient implements AutoCloseable {
     static final int TIMEOUT_MILLIS = 10_000;
 
     private final Socket socket;
@@ -33,7 +33,7 @@ final class IrcTestClient implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static IrcTestClient connect(InetSocketAddress server) throws IOException {
+    public static IrcTestClient connect(InetSocketAddress server) throws IOException {
         Socket socket = new Socket();
         socket.setSoTimeout(TIMEOUT_MILLIS);
         socket.setTcpNoDelay(true);
@@ -42,7 +42,7 @@ final class IrcTestClient implements AutoCloseable {
     }
 
     /** Connects and registers as {@code nick}; reads the welcome burst up to the end of the MOTD (376 or 422). */
-    static IrcTestClient register(InetSocketAddress server, String nick) throws IOException {
+    public static IrcTestClient register(InetSocketAddress server, String nick) throws IOException {
         IrcTestClient c = connect(server);
         c.send("NICK " + nick);
         c.send("USER " + nick + " 0 * :" + nick + " test");
@@ -52,27 +52,27 @@ final class IrcTestClient implements AutoCloseable {
     }
 
     /** From now on, answers each {@code PING} line with a {@code PONG} and does not return it. */
-    IrcTestClient answeringPings() {
+    public IrcTestClient answeringPings() {
         answerPings = true;
         return this;
     }
 
-    int port() {
+    public int port() {
         return socket.getLocalPort();
     }
 
     /** Sends {@code line} with CR LF. */
-    void send(String line) throws IOException {
+    public void send(String line) throws IOException {
         sendRaw((line + "\r\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    void sendRaw(byte[] bytes) throws IOException {
+    public void sendRaw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
     /** The next line, as bytes without its CR LF; fails if it does not end with CR LF. */
-    byte[] readLineBytes() throws IOException {
+    public byte[] readLineBytes() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         while (true) {
             int b = in.read();
@@ -94,7 +94,7 @@ final class IrcTestClient implements AutoCloseable {
     }
 
     /** The next line, without its CR LF (PINGs skipped if {@link #answeringPings()}). */
-    String readLine() throws IOException {
+    public String readLine() throws IOException {
         while (true) {
             String line = new String(readLineBytes(), StandardCharsets.UTF_8);
             if (answerPings && line.startsWith("PING ")) {
@@ -106,7 +106,7 @@ final class IrcTestClient implements AutoCloseable {
     }
 
     /** Reads the next line and checks it is exactly {@code expected}. */
-    void expect(String expected) throws IOException {
+    public void expect(String expected) throws IOException {
         String line = readLine();
         if (!line.equals(expected)) {
             throw new AssertionError("expected <" + expected + "> but was <" + line + ">");
@@ -114,13 +114,13 @@ final class IrcTestClient implements AutoCloseable {
     }
 
     /** Reads lines up to the first with numeric {@code code} and returns that one. */
-    String expectCode(String code) throws IOException {
+    public String expectCode(String code) throws IOException {
         List<String> seen = readUntil(line -> code.equals(word(line, 1)));
         return seen.get(seen.size() - 1);
     }
 
     /** Reads lines up to and including the first that {@code last} accepts. */
-    List<String> readUntil(java.util.function.Predicate<String> last) throws IOException {
+    public List<String> readUntil(java.util.function.Predicate<String> last) throws IOException {
         List<String> lines = new ArrayList<>();
         while (true) {
             String line = readLine();
@@ -138,7 +138,7 @@ final class IrcTestClient implements AutoCloseable {
     }
 
     /** Whether the server closed the connection (end of stream) within the read timeout; nothing else may arrive. */
-    boolean closedByServer() throws IOException {
+    public boolean closedByServer() throws IOException {
         try {
             int b = in.read();
             if (b >= 0) {
