@@ -61,7 +61,7 @@ import picocli.CommandLine.Spec;
             "  USER a 0 * :A",
             "  JOIN #x",
             "  PRIVMSG #x :hi",
-            "or point irssi ('/connect 127.0.0.1 9999') or WeeChat ('/server add local 127.0.0.1/9999') at it.",
+            "or point irssi ('/connect 127.0.0.1 9999') or WeeChat ('/server add local 127.0.0.1/9999 -notls') at it.",
             "",
             "A certificate and key for testing (PEM, the key unencrypted PKCS#8), valid for 30 days for "
                     + "localhost and 127.0.0.1:",
