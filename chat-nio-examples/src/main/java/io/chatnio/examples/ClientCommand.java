@@ -9,7 +9,6 @@ import io.chatnio.TlsOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -32,22 +31,28 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code client}: a line-based terminal client built on the library itself. Each line of stdin is sent
- * "\n"-terminated; whatever the server sends is copied to stdout as it arrives, byte for byte.
+ * "\n"-terminated; each line the server sends is copied to stdout, byte for byte, except the server's heartbeat,
+ * which the client answers itself ({@link ReceivedLines}: {@code PING} with {@code PONG}, in the seed protocol or
+ * in IRC, as {@code --protocol} says).
  *
- * <p>The connection is an outbound {@link Reactor#connect} of a one-connection reactor, framed raw (every
- * read is printed as it is; lines are sent with their "\n"), so the output is exactly what the server wrote.
+ * <p>The connection is an outbound {@link Reactor#connect} of a one-connection reactor, framed raw (reads are cut
+ * into lines by {@link ReceivedLines}; lines are sent with their "\n"), so the output is what the server wrote.
  * With {@code --tls} it is a TLS connection ({@link TlsOptions#client}) whose server name is {@code --host}.
  *
  * <p><b>Threading.</b> picocli calls {@link #call()} on the main thread, which builds the TLS context if asked
- * ({@link Pem}), connects (the TLS handshake runs on the reactor's loop thread), then starts a daemon
+ * ({@link Pem}), resolves {@code --host}, connects (the TLS handshake runs on the reactor's loop thread), then
+ * starts a daemon
  * thread {@code client-stdin} that sends each line with {@link Connection#send} (any thread) and waits
  * while the connection is unwritable, so a large piped input cannot queue without bound. The reactor's loop
- * thread prints what arrives. The main thread waits until the server closes, or until stdin ends; then it
+ * thread prints what arrives and answers the heartbeat. The main thread waits until the server closes, or until stdin ends; then it
  * half-closes ({@link Connection#shutdownOutput}) and waits up to {@code --grace} for the server to close.
  */
 @Command(name = "client",
         description = {"Sends each line of stdin to the server (\\n-terminated) and prints what it receives. "
                 + "Exits on end of input or when the server closes.",
+            "It answers the server's heartbeat itself and does not print it: with --protocol irc a 'PING :x' "
+                    + "line gets 'PONG :x'; with --protocol seed the heartbeat's 'PING' gets 'PONG', and the one "
+                    + "'ERR expected IP:PORT:MESSAGE' line the seed server answers it with is not printed either.",
             "With --tls it speaks TLS 1.3 or 1.2 to a 'server --tls-cert ... --tls-key ...'. The server's "
                     + "certificate must be trusted (--trust FILE, or by default the JDK's trust store) and name "
                     + "--host; --insecure skips both checks."},
@@ -66,6 +71,11 @@ final class ClientCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", defaultValue = "9999",
             description = "Server port, 1..65535. Default: ${DEFAULT-VALUE}.")
     int port;
+
+    @Option(names = "--protocol", paramLabel = "NAME", defaultValue = "seed",
+            description = "What the server speaks, for answering its heartbeat: seed or irc. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Protocol protocol;
 
     @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "2",
             description = "After end of input, how long to wait for the server to close, >= 0. "
@@ -99,19 +109,15 @@ final class ClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (port < 1 || port > 65535) {
-            throw new ParameterException(spec.commandLine(), "Invalid option: port must be 1..65535: " + port);
-        }
-        if (graceSeconds < 0) {
-            throw new ParameterException(spec.commandLine(), "Invalid option: grace must be >= 0: " + graceSeconds);
-        }
+        Usage.require(spec, port >= 1 && port <= 65535, "--port", port, "a port number, 1 to 65535");
+        Usage.requireSeconds(spec, graceSeconds, true, "--grace", "to exit at once");
         if ((trust != null || insecure) && !tls) {
-            throw new ParameterException(spec.commandLine(), "Invalid option: --trust and --insecure need --tls");
+            throw new ParameterException(spec.commandLine(), "Options '--trust' and '--insecure' need '--tls'");
         }
         if (trust != null && insecure) {
-            throw new ParameterException(spec.commandLine(), "Invalid option: --trust and --insecure exclude "
-                    + "each other");
+            throw new ParameterException(spec.commandLine(), "Options '--trust' and '--insecure' exclude each other");
         }
+        InetSocketAddress address = new InetSocketAddress(Usage.resolve(spec, host), port); // never on the loop
         ConnectionOptions options = ConnectionOptions.defaults().withConnectTimeout(CONNECT_TIMEOUT);
         if (tls) {
             try {
@@ -120,11 +126,6 @@ final class ClientCommand implements Callable<Integer> {
                 log.error("cannot use TLS: {}", e.getMessage());
                 return 1;
             }
-        }
-        InetSocketAddress address = new InetSocketAddress(host, port); // resolved here, never on the loop
-        if (address.isUnresolved()) {
-            log.error("cannot connect to {}:{}: unknown host", host, port);
-            return 1;
         }
         Reactor reactor = Reactor.builder()
                 .codec(FrameCodec.raw(64 * 1024))
@@ -167,23 +168,24 @@ final class ClientCommand implements Callable<Integer> {
         return TlsOptions.client(context).withServerName(host);
     }
 
-    /** Prints what the server sends and notices when it closes. Loop thread only. */
+    /** Prints what the server sends, answers its heartbeat, and notices when it closes. Loop thread only. */
     private final class Printer implements Handler {
+        /** Set on open; used on the loop thread only. */
+        private ReceivedLines lines;
+
+        @Override
+        public void onOpen(Connection connection) {
+            lines = new ReceivedLines(protocol, line -> connection.send(line + "\n"), System.out);
+        }
+
         @Override
         public void onMessage(Connection connection, ByteBuffer payload) {
-            PrintStream out = System.out;
-            if (payload.hasArray()) {
-                out.write(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
-            } else {
-                byte[] bytes = new byte[payload.remaining()];
-                payload.get(bytes);
-                out.write(bytes, 0, bytes.length);
-            }
-            out.flush();
+            lines.received(payload);
         }
 
         @Override
         public void onClose(Connection connection, Throwable cause) {
+            lines.end();
             if (cause == null) {
                 log.info("the server closed the connection");
             } else {

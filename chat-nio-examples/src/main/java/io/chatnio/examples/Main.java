@@ -25,9 +25,14 @@ public final class Main implements Runnable {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
-    /** The command line, ready to {@link CommandLine#execute}; enum values are case-insensitive. */
+    /**
+     * The command line, ready to {@link CommandLine#execute}; enum values are case-insensitive, and a usage error
+     * is one line on stderr ({@link Usage}).
+     */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new Main())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(Usage::handle);
     }
 
     public static void main(String[] args) {

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The seed chat server on a chat-nio {@link Reactor}: {@code IP:PORT:MESSAGE} is delivered to the client
  * connected from {@code IP:PORT} as {@code <senderPort> 账户对您说:<MESSAGE> \n}. See {@code docs/protocol.md}.
- * Used by the {@code server} subcommand and by the benchmarks.
+ * Used by the {@code server} subcommand ({@code --protocol seed}, the default).
  *
  * <p>Every reply the server writes ends with {@code "\n"} whatever the inbound framing: with
  * {@link Framing#LINES} the lines codec appends it; with {@link Framing#RAW} the inbound side is
@@ -32,14 +32,14 @@ import org.slf4j.LoggerFactory;
  * identical in both framings (delivered messages, the offline notice and error lines alike).
  *
  * <p>With {@link Options#tls()} the port speaks TLS instead of plain TCP ({@link ConnectionOptions#withTls}); the
- * protocols, framings and limits are the same, since the library decrypts below the codec.
+ * protocol, framings and limits are the same, since the library decrypts below the codec.
  *
  * <p><b>Threading.</b> {@link #start} may be called from any thread and returns once the server is accepting.
  * The routing runs on the reactor's one loop thread. {@link #address()}, {@link #reactor()} and
  * {@link #close()} may be called from any thread; off the loop thread {@link #close()} waits for the loop to
  * end, on it (from a handler) it only starts the shutdown.
  */
-public final class SeedServer implements AutoCloseable {
+public final class SeedServer implements ExampleServer {
     private static final Logger log = LoggerFactory.getLogger(SeedServer.class);
 
     /** Between the sender's port and the message: {@code " 账户对您说:"}. */
@@ -53,8 +53,21 @@ public final class SeedServer implements AutoCloseable {
     /** Sent to a connection over its rate under {@code --rate-action DISCONNECT}, before it is closed. */
     static final String RATE_LIMIT_EXCEEDED = "ERR rate limit exceeded";
 
-    /** The seed protocol's replies to refused connections; the library itself writes nothing to them. */
-    private static final ConnectionListener REFUSALS = new ConnectionListener() {
+    /**
+     * The seed protocol's replies to refused connections (the library itself writes nothing to them), and each
+     * connection's open and close logged at DEBUG.
+     */
+    private static final ConnectionListener LIFECYCLE = new ConnectionListener() {
+        @Override
+        public void onOpen(Connection connection) {
+            log.debug("{} opened", connection);
+        }
+
+        @Override
+        public void onClose(Connection connection, Throwable cause) {
+            log.debug("{} closed{}", connection, cause == null ? "" : ": " + cause);
+        }
+
         @Override
         public void onRefused(Connection connection, Refusal reason) {
             connection.send(reason == Refusal.RATE_LIMITED ? RATE_LIMIT_EXCEEDED : TOO_MANY_CONNECTIONS);
@@ -67,19 +80,6 @@ public final class SeedServer implements AutoCloseable {
     private SeedServer(Reactor reactor, InetSocketAddress address) {
         this.reactor = reactor;
         this.address = address;
-    }
-
-    /** What the server speaks. */
-    public enum Protocol {
-        /** Direct messages addressed by the recipient's remote address: {@code IP:PORT:MESSAGE}. */
-        SEED,
-        /** {@code /join ROOM}, {@code /leave ROOM} and {@code #ROOM:MESSAGE}. */
-        ROOMS;
-
-        @Override
-        public String toString() {
-            return name().toLowerCase(Locale.ROOT);
-        }
     }
 
     /** How the inbound byte stream is cut into messages. Replies always end with {@code "\n"}. */
@@ -100,22 +100,20 @@ public final class SeedServer implements AutoCloseable {
      *
      * @param host           address to listen on (a literal or a name)
      * @param port           port to listen on; 0 picks a free one
-     * @param protocol       what the server speaks
      * @param framing        inbound framing
      * @param maxFrame       largest inbound message in bytes (lines: excluding the line end; raw: largest read)
      * @param idleTimeout    close connections that sent nothing for that long; {@link Duration#ZERO} for never
      * @param maxConnections most connections open at once, 0 for no limit; an excess connection receives
      *                       {@code ERR too many connections\n} and is closed
      * @param tls            TLS on the listening port, a {@link TlsOptions#server} side; {@code null} for plain
-     *                       TCP. Every protocol, framing and limit works the same over TLS: the codec sees the
+     *                       TCP. Every framing and limit works the same over TLS: the codec sees the
      *                       decrypted bytes.
      */
-    public record Options(String host, int port, Protocol protocol, Framing framing, int maxFrame,
+    public record Options(String host, int port, Framing framing, int maxFrame,
                           Duration idleTimeout, int maxConnections, TlsOptions tls) {
 
         public Options {
             Objects.requireNonNull(host, "host");
-            Objects.requireNonNull(protocol, "protocol");
             Objects.requireNonNull(framing, "framing");
             Objects.requireNonNull(idleTimeout, "idleTimeout");
             if (port < 0 || port > 65535) {
@@ -136,49 +134,45 @@ public final class SeedServer implements AutoCloseable {
         }
 
         /** Plain TCP. */
-        public Options(String host, int port, Protocol protocol, Framing framing, int maxFrame,
-                       Duration idleTimeout, int maxConnections) {
-            this(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, null);
+        public Options(String host, int port, Framing framing, int maxFrame, Duration idleTimeout,
+                       int maxConnections) {
+            this(host, port, framing, maxFrame, idleTimeout, maxConnections, null);
         }
 
         /**
-         * 127.0.0.1:9999, seed protocol, lines framing, 65536-byte messages, no idle timeout, no limit, plain TCP.
+         * 127.0.0.1:9999, lines framing, 65536-byte messages, no idle timeout, no limit, plain TCP.
          */
         public static Options defaults() {
-            return new Options("127.0.0.1", 9999, Protocol.SEED, Framing.LINES, 65536, Duration.ZERO, 0, null);
+            return new Options("127.0.0.1", 9999, Framing.LINES, 65536, Duration.ZERO, 0, null);
         }
 
         public Options withHost(String host) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
+            return new Options(host, port, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withPort(int port) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
-        }
-
-        public Options withProtocol(Protocol protocol) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
+            return new Options(host, port, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withFraming(Framing framing) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
+            return new Options(host, port, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withMaxFrame(int maxFrame) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
+            return new Options(host, port, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withIdleTimeout(Duration idleTimeout) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
+            return new Options(host, port, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         public Options withMaxConnections(int maxConnections) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
+            return new Options(host, port, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         /** TLS on the listening port ({@link TlsOptions#server}), or {@code null} for plain TCP. */
         public Options withTls(TlsOptions tls) {
-            return new Options(host, port, protocol, framing, maxFrame, idleTimeout, maxConnections, tls);
+            return new Options(host, port, framing, maxFrame, idleTimeout, maxConnections, tls);
         }
 
         /** What {@link #start} passes to {@link Reactor#bind(java.net.SocketAddress, ConnectionOptions)}. */
@@ -188,7 +182,7 @@ public final class SeedServer implements AutoCloseable {
     }
 
     /**
-     * Starts a reactor speaking {@code options.protocol()} and binds it. Any thread; returns once the server
+     * Starts a reactor speaking the seed protocol and binds it. Any thread; returns once the server
      * accepts connections.
      *
      * @throws IOException if the address cannot be bound (the reactor is then closed again)
@@ -205,7 +199,7 @@ public final class SeedServer implements AutoCloseable {
             throws IOException {
         ReactorBuilder builder = Reactor.builder()
                 .codec(codec(options))
-                .router(router(options.protocol()), REFUSALS)
+                .router(router(), LIFECYCLE)
                 .threadName("chat-nio-seed");
         if (!options.idleTimeout().isZero()) {
             builder.idleTimeout(options.idleTimeout());
@@ -218,8 +212,8 @@ public final class SeedServer implements AutoCloseable {
         try {
             InetSocketAddress bound =
                     reactor.bind(new InetSocketAddress(options.host(), options.port()), options.listener());
-            log.info("{} protocol, {} framing, messages up to {} bytes, idle timeout {}, max connections {}, on {}{}",
-                    options.protocol(), options.framing(), options.maxFrame(),
+            log.info("seed protocol, {} framing, messages up to {} bytes, idle timeout {}, max connections {}, on {}{}",
+                    options.framing(), options.maxFrame(),
                     options.idleTimeout().isZero() ? "none" : options.idleTimeout().toMillis() + " ms",
                     options.maxConnections() == 0 ? "unlimited" : options.maxConnections(), bound,
                     options.tls() == null ? "" : " over TLS " + options.tls().protocols());
@@ -231,11 +225,13 @@ public final class SeedServer implements AutoCloseable {
     }
 
     /** The address actually bound (with the real port if 0 was asked for). Any thread. */
+    @Override
     public InetSocketAddress address() {
         return address;
     }
 
     /** The reactor, for its {@link Reactor#stats()}. Any thread. */
+    @Override
     public Reactor reactor() {
         return reactor;
     }
@@ -249,13 +245,10 @@ public final class SeedServer implements AutoCloseable {
         reactor.close();
     }
 
-    private static Router router(Protocol protocol) {
+    private static Router router() {
         Routers.Envelope says = (sender, body, out) ->
                 out.putDecimal(sender.remoteAddress().getPort()).put(SAYS).put(body).put((byte) ' ');
-        return switch (protocol) {
-            case SEED -> Routers.direct(Routers.byAddress(), says, OFFLINE, ERROR_PREFIX);
-            case ROOMS -> Routers.rooms(says, ERROR_PREFIX);
-        };
+        return Routers.direct(Routers.byAddress(), says, OFFLINE, ERROR_PREFIX);
     }
 
     private static FrameCodec codec(Options options) {

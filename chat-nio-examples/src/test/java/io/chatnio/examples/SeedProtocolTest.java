@@ -219,29 +219,6 @@ class SeedProtocolTest {
         }
     }
 
-    @Test
-    void roomsProtocolFansOutToTheOtherMembers() throws IOException {
-        SeedServer.Options options = SeedServer.Options.defaults().withPort(0)
-                .withProtocol(SeedServer.Protocol.ROOMS);
-        try (SeedServer server = SeedServer.start(options);
-             TestClient a = TestClient.connect(server.address());
-             TestClient b = TestClient.connect(server.address());
-             TestClient c = TestClient.connect(server.address())) {
-            byte[] error = "ERR expected /join ROOM, /leave ROOM or #ROOM:MESSAGE\n".getBytes(UTF_8);
-            for (TestClient member : new TestClient[] {a, b}) {
-                member.send("/join lobby\n?\n"); // joins have no reply: the error shows the join was handled
-                member.expect(error);
-            }
-            c.send("?\n");
-            c.expect(error);
-
-            a.send("#lobby:hi: all\n");
-            b.expect(TestClient.delivered(a.port(), "hi: all"));
-            b.send("/leave lobby\n#lobby:bye\n");
-            a.expect(TestClient.delivered(b.port(), "bye"));
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(Framing.class)
     void aConnectionOverMaxConnectionsGetsAnErrorLineAndIsClosed(Framing framing) throws IOException {

@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
  * time out instead of blocking a test. The reader thread ends with the stream; {@link #poll} may be called
  * from any one thread.
  */
-final class StdoutLines {
+public final class StdoutLines {
     private final BlockingQueue<byte[]> lines = new LinkedBlockingQueue<>();
 
-    StdoutLines(InputStream in, String threadName) {
+    public StdoutLines(InputStream in, String threadName) {
         Thread t = new Thread(() -> {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             try (in) {
@@ -35,7 +35,7 @@ final class StdoutLines {
     }
 
     /** The next whole line, or null if none arrives within {@code seconds}. */
-    byte[] poll(long seconds) throws InterruptedException {
+    public byte[] poll(long seconds) throws InterruptedException {
         return lines.poll(seconds, TimeUnit.SECONDS);
     }
 }

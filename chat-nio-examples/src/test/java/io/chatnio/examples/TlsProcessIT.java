@@ -92,17 +92,23 @@ class TlsProcessIT {
     }
 
     @Test
-    void roomsAreServedOverTls() throws Exception {
-        try (Started server = tlsServer("--protocol", "rooms")) {
+    void ircIsServedOverTls() throws Exception {
+        try (Started server = tlsServer("--protocol", "irc")) {
             int port = server.listeningPort();
             try (TlsClient a = TlsClient.connect(port, trustingTheCa);
                  TlsClient b = TlsClient.connect(port, trustingTheCa)) {
-                for (TlsClient member : List.of(a, b)) {
-                    member.send("/join tls\nnot a command\n"); // the error line shows the join was handled
-                    assertThat(new String(member.readLine(), UTF_8)).startsWith("ERR ");
+                for (TlsClient c : List.of(a, b)) {
+                    String nick = c == a ? "a" : "b";
+                    c.send("NICK " + nick + "\r\nUSER " + nick + " 0 * :" + nick + "\r\nJOIN #tls\r\n");
+                    String line;
+                    do {
+                        line = new String(c.readLine(), UTF_8);
+                    } while (!line.contains(" 366 "));
+                    assertThat(line).isEqualTo(":chat-nio.local 366 " + nick + " #tls :End of /NAMES list\r\n");
                 }
-                a.send("#tls:hello, room\n");
-                b.expect(TestClient.delivered(a.port(), "hello, room"));
+                assertThat(new String(a.readLine(), UTF_8)).isEqualTo(":b!b@127.0.0.1 JOIN #tls\r\n");
+                a.send("PRIVMSG #tls :hello over TLS\r\n");
+                assertThat(new String(b.readLine(), UTF_8)).isEqualTo(":a!a@127.0.0.1 PRIVMSG #tls :hello over TLS\r\n");
             }
         }
     }
