@@ -1,5 +1,6 @@
 package io.chatnio.bench;
 
+import io.chatnio.ConnectionOptions;
 import io.chatnio.FrameCodec;
 import io.chatnio.Reactor;
 import io.chatnio.Router;
@@ -13,7 +14,8 @@ import java.nio.charset.StandardCharsets;
  * The seed protocol served by the chat-nio library itself, with its built-in strategies: direct messages
  * by remote address ({@link Routers#byAddress()}) and rooms ({@link Routers#rooms}) on the same connections,
  * as {@link SeedProtocol} documents. Line framing, 64 KiB lines, default watermarks (128/256 KiB) and
- * slow-consumer policies (pause the sender for 1:1, disconnect for fan-out).
+ * slow-consumer policies (pause the sender for 1:1, disconnect for fan-out). {@code chatnio-tls} is the same
+ * server with the listener's TLS options of {@link BenchTls}.
  *
  * <p>Threading: {@link #start}, {@link #address()} and {@link #close()} may be called from any thread; all
  * I/O and routing runs on the reactor's one loop thread.
@@ -30,6 +32,11 @@ final class ChatNioSeedServer implements SeedServer {
     }
 
     static ChatNioSeedServer start(InetSocketAddress bind) {
+        return start(bind, ConnectionOptions.defaults());
+    }
+
+    /** The server listening with {@code options} (TLS or not) on {@code bind}. */
+    static ChatNioSeedServer start(InetSocketAddress bind, ConnectionOptions options) {
         // "<senderPort> 账户对您说:<MESSAGE> " — the line codec appends the "\n"
         Routers.Envelope says = (sender, body, out) ->
                 out.putDecimal(sender.remoteAddress().getPort()).put(SAYS).put(body).put((byte) ' ');
@@ -47,7 +54,7 @@ final class ChatNioSeedServer implements SeedServer {
                 .daemon(true)
                 .start();
         try {
-            return new ChatNioSeedServer(reactor, reactor.bind(bind));
+            return new ChatNioSeedServer(reactor, reactor.bind(bind, options));
         } catch (IOException e) {
             reactor.close();
             throw new UncheckedIOException(e);

@@ -19,6 +19,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.collection.LongObjectHashMap;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -43,6 +44,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>back-pressure: when a target is not writable (above the high water mark) the sender's auto-read
  *       is switched off, and switched back on when that target's writability returns (or it closes).</li>
  * </ul>
+ * {@code netty-tls} puts Netty's {@code SslHandler} ({@link BenchTls#nettyServer}: the JDK's engine) in
+ * front of the same handler.
  *
  * <p>Threading: {@link #start} and {@link #close} are called by the owner from any thread; everything
  * else runs on the single event loop thread.
@@ -72,6 +75,11 @@ final class NettySeedServer implements SeedServer {
     }
 
     static NettySeedServer start(InetSocketAddress bind, Transport transport) {
+        return start(bind, transport, null);
+    }
+
+    /** The server on {@code transport}, with TLS under the seed protocol unless {@code tls} is null. */
+    static NettySeedServer start(InetSocketAddress bind, Transport transport, SslContext tls) {
         IoHandlerFactory ioHandler;
         Class<? extends ServerChannel> channelType;
         if (transport == Transport.EPOLL) {
@@ -99,6 +107,9 @@ final class NettySeedServer implements SeedServer {
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            if (tls != null) {
+                                ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                            }
                             ch.pipeline().addLast(new SeedHandler(router));
                         }
                     })

@@ -12,9 +12,9 @@ import java.util.List;
  */
 public interface SeedServer extends AutoCloseable {
 
-    /** Implementation names accepted by {@link #start}. */
+    /** Names accepted by {@link #start}; {@code -tls}: TLS 1.3, trusted by {@link BenchTls#clientContext()}. */
     List<String> NAMES = List.of("chatnio", "netty", "netty-batched", "netty-epoll", "blocking", "blocking-naive",
-            "virtual");
+            "virtual", "chatnio-tls", "netty-tls");
 
     /** The address the server is listening on (with the real port when bound to port 0). */
     InetSocketAddress address();
@@ -39,6 +39,8 @@ public interface SeedServer extends AutoCloseable {
             case "blocking" -> BufferedBlockingSeedServer.onPlatformThreads(bind);
             case "blocking-naive" -> NaiveBlockingSeedServer.start(bind);
             case "virtual" -> BufferedBlockingSeedServer.onVirtualThreads(bind);
+            case "chatnio-tls" -> ChatNioSeedServer.start(bind, BenchTls.chatNioServerOptions());
+            case "netty-tls" -> NettySeedServer.start(bind, NettySeedServer.Transport.NIO, BenchTls.nettyServer());
             default -> throw new IllegalArgumentException("unknown seed server '" + name + "', expected one of " + NAMES);
         };
     }
