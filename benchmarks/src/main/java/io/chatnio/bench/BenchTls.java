@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,12 @@ public final class BenchTls {
     public static final String PROTOCOL = "TLSv1.3";
     /** The only cipher suite either server accepts: AES-GCM, as common deployments negotiate with AES-NI. */
     public static final String CIPHER_SUITE = "TLS_AES_128_GCM_SHA256";
+    /**
+     * Both servers' handshake timeout, from accept. A load driver's set-up does a trial's handshakes all at once
+     * (2,000 at 1000 pairs: several seconds of key agreement and signatures on a 2-core machine); the servers'
+     * default of 10 s could close the last of them on a slow machine. The driver's set-up deadline is as long.
+     */
+    public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(60);
     /** System property naming an existing key store (PKCS12, made by this class) to use instead of a new one. */
     public static final String KEY_STORE_PROPERTY = "io.chatnio.bench.tls.keyStore";
 
@@ -87,6 +94,16 @@ public final class BenchTls {
         return Holder.FILE;
     }
 
+    /** Whether {@link SeedServer#start} name {@code impl} is a TLS server ({@code -tls}). */
+    public static boolean isTls(String impl) {
+        return impl.endsWith("-tls");
+    }
+
+    /** For a load driver of server {@code impl}: {@link #clientContext()} for a TLS server, null for a plain one. */
+    public static SSLContext clientContextFor(String impl) {
+        return isTls(impl) ? clientContext() : null;
+    }
+
     /** A client context that trusts the benchmark certificate only; it offers the JDK's default versions and suites. */
     public static SSLContext clientContext() {
         try {
@@ -119,10 +136,14 @@ public final class BenchTls {
 
     /** The listener options of {@code chatnio-tls}. */
     static ConnectionOptions chatNioServerOptions() {
-        return ConnectionOptions.defaults().withTls(TlsOptions.server(serverContext()).withProtocols(PROTOCOL));
+        return ConnectionOptions.defaults().withTls(TlsOptions.server(serverContext()).withProtocols(PROTOCOL)
+                .withHandshakeTimeout(HANDSHAKE_TIMEOUT));
     }
 
-    /** The server context of {@code netty-tls}: Netty's JDK provider, the same certificate, version and suite. */
+    /**
+     * The server context of {@code netty-tls}: Netty's JDK provider, the same certificate, version and suite; its
+     * handlers take {@link #HANDSHAKE_TIMEOUT} from the server.
+     */
     static SslContext nettyServer() {
         try {
             return SslContextBuilder.forServer(keyManagers()).sslProvider(SslProvider.JDK).protocols(PROTOCOL)

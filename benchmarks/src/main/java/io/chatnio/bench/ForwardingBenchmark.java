@@ -2,6 +2,7 @@ package io.chatnio.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import javax.net.ssl.SSLContext;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Param;
@@ -16,8 +17,10 @@ import org.openjdk.jmh.annotations.Param;
  * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark
  * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark -p impl=netty,blocking -p pairs=100 -p payload=64
  * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark -p impl=blocking,virtual -jvm /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+ * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark -p impl=chatnio-tls,netty-tls -p pairs=100,1000
  * </pre>
- * ({@code virtual} needs JDK 21+, hence {@code -jvm}; see {@link SeedBenchmark}.)
+ * ({@code virtual} needs JDK 21+, hence {@code -jvm}; the {@code -tls} servers, TLS 1.3 with one cipher suite
+ * on the JDK's engine, are left out of the defaults; see {@link SeedBenchmark}.)
  *
  * <p>Threading: JMH's benchmark thread only (see {@link SeedBenchmark}).
  */
@@ -32,8 +35,8 @@ public class ForwardingBenchmark extends SeedBenchmark {
     public int payload;
 
     @Override
-    protected LoadDriver startDriver(InetSocketAddress server) throws IOException {
-        return LoadDriver.forwarding(server, pairs, payload, window, SETUP_TIMEOUT_NANOS);
+    protected LoadDriver startDriver(InetSocketAddress server, SSLContext tls) throws IOException {
+        return LoadDriver.forwarding(server, pairs, payload, window, SETUP_TIMEOUT_NANOS, tls);
     }
 
     @Benchmark

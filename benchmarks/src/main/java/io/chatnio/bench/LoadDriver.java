@@ -3,6 +3,7 @@ package io.chatnio.bench;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.locks.LockSupport;
+import javax.net.ssl.SSLContext;
 
 /**
  * Drives a seed protocol server at full speed from ONE thread with its own selector ({@link LoadLoop}),
@@ -22,6 +23,12 @@ import java.util.concurrent.locks.LockSupport;
  * checked byte for byte; then every message line, for its line end, its sender and its sequence number (the
  * next one), and every {@value LineChecker#FULL_CHECK_INTERVAL}th line byte for byte ({@link LineChecker}).
  * Any violation, and anything arriving at a sender (an error or offline notice), fails the driver.
+ *
+ * <p>TLS: given a client {@link SSLContext} (for the {@code -tls} servers, {@link BenchTls#clientContext()}),
+ * every connection runs a client {@code SSLEngine} on the driver thread ({@link TlsLoadChannel}): the
+ * handshakes come before the receivers' confirmations, senders' lines are encrypted a write batch at a time,
+ * and what receivers get is decrypted into the same read buffer before it is checked. Everything else, the
+ * checks included, is the same.
  *
  * <p>No per-message allocation (see {@link LoadSender} and {@link LoadLoop}).
  *
@@ -66,7 +73,13 @@ public final class LoadDriver implements AutoCloseable {
      */
     public static LoadDriver forwarding(InetSocketAddress server, int pairs, int payloadBytes, int window,
                                         long timeoutNanos) throws IOException {
-        return LoadScenarios.forwarding(server, pairs, payloadBytes, window, timeoutNanos);
+        return LoadScenarios.forwarding(server, pairs, payloadBytes, window, timeoutNanos, null);
+    }
+
+    /** {@link #forwarding(InetSocketAddress, int, int, int, long)} over TLS with {@code tls}, or plain if null. */
+    public static LoadDriver forwarding(InetSocketAddress server, int pairs, int payloadBytes, int window,
+                                        long timeoutNanos, SSLContext tls) throws IOException {
+        return LoadScenarios.forwarding(server, pairs, payloadBytes, window, timeoutNanos, tls);
     }
 
     /**
@@ -78,7 +91,13 @@ public final class LoadDriver implements AutoCloseable {
      */
     public static LoadDriver fanout(InetSocketAddress server, int members, int payloadBytes, int window,
                                     long timeoutNanos) throws IOException {
-        return LoadScenarios.fanout(server, members, payloadBytes, window, timeoutNanos);
+        return LoadScenarios.fanout(server, members, payloadBytes, window, timeoutNanos, null);
+    }
+
+    /** {@link #fanout(InetSocketAddress, int, int, int, long)} over TLS with {@code tls}, or plain if null. */
+    public static LoadDriver fanout(InetSocketAddress server, int members, int payloadBytes, int window,
+                                    long timeoutNanos, SSLContext tls) throws IOException {
+        return LoadScenarios.fanout(server, members, payloadBytes, window, timeoutNanos, tls);
     }
 
     /**

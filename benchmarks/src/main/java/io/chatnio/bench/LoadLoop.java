@@ -20,6 +20,14 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Reads go to one shared direct buffer; nothing is allocated per message.
  *
+ * <p>TLS connections ({@link LoadConnection#tls} set) first do their handshakes, receivers first, at most
+ * {@value #MAX_HANDSHAKES} at a time (a server may refuse a storm of them: chat-nio queues at most 1,024
+ * handshakes' tasks), none waiting: every readiness event of a connection still handshaking goes to its
+ * {@link TlsLoadChannel}; when one is done, a receiver writes its hello or a sender pumps, and the next
+ * handshake starts. The driver is ready once every receiver is confirmed and every handshake done. Reads
+ * then hand the records' plaintext to the same checkers, from the same shared buffer. A connection knows
+ * whether it is TLS; the loop checks once per readiness event.
+ *
  * <p>Threading: {@link #run} is the driver thread's body and the only code that touches connections,
  * checkers and the fields marked "driver thread". {@link #delivered}, {@link #confirmed}, {@link #failure},
  * {@link #running}, {@link #awaitReady}, {@link #setWaiter}, {@link #clearWaiter} and {@link #stop} may be
@@ -33,6 +41,8 @@ final class LoadLoop implements Runnable {
     private static final int READ_BUFFER_SIZE = 256 * 1024;
     private static final int MAX_READS_PER_EVENT = 8;
     private static final long SELECT_TIMEOUT_MILLIS = 100;
+    /** TLS handshakes in progress at once, at most. */
+    static final int MAX_HANDSHAKES = 128;
 
     /** Messages in flight per pair (forwarding) or per room (fan-out). */
     private final int window;
@@ -44,7 +54,10 @@ final class LoadLoop implements Runnable {
     private final LoadReceiver[] receivers;
     /** Senders, by index. */
     private final LoadSender[] senders;
-    /** Counted down when every receiver is confirmed and the senders have credit, or when the loop ends. */
+    /**
+     * Counted down when every receiver is confirmed, the senders have credit and every TLS handshake is done, or
+     * when the loop ends.
+     */
     private final CountDownLatch ready = new CountDownLatch(1);
 
     /** Driver thread: the read buffer, big-endian as {@link LineChecker} requires. */
@@ -59,6 +72,14 @@ final class LoadLoop implements Runnable {
     private final int[] pending;
     /** Driver thread, fan-out: messages received by every member. */
     private long completed;
+    /** TLS handshakes to do: one per connection in a TLS scenario (all are TLS or none), else 0. */
+    private final int handshakes;
+    /** Driver thread: the next connection to start its handshake, an index into receivers then senders. */
+    private int nextHandshake;
+    /** Driver thread: TLS handshakes started and not done. */
+    private int handshakesInProgress;
+    /** Driver thread: TLS handshakes done. */
+    private int handshakesDone;
 
     /** False once stopped or failed; the loop ends soon after. */
     private volatile boolean running = true;
@@ -81,6 +102,7 @@ final class LoadLoop implements Runnable {
         this.fanout = fanout;
         this.dirty = new LoadSender[senders.length];
         this.pending = fanout ? new int[window] : null;
+        this.handshakes = receivers[0].tls != null ? receivers.length + senders.length : 0;
     }
 
     Selector selector() {
@@ -128,10 +150,15 @@ final class LoadLoop implements Runnable {
     @Override
     public void run() {
         try {
-            for (LoadReceiver r : receivers) {
-                r.writeHello();
+            if (handshakes == 0) {
+                for (LoadReceiver r : receivers) {
+                    r.writeHello();
+                }
             }
             while (running) {
+                if (nextHandshake < handshakes) {
+                    startHandshakes();
+                }
                 selector.select(this::onSelected, SELECT_TIMEOUT_MILLIS);
                 pumpDirtySenders();
                 publish();
@@ -156,6 +183,15 @@ final class LoadLoop implements Runnable {
                 return;
             }
             Object c = key.attachment();
+            TlsLoadChannel tls = ((LoadConnection) c).tls;
+            if (tls != null && tls.handshaking()) {
+                if (!tls.begun()) { // only the client speaks first in TLS
+                    throw new IOException("a server spoke or closed before the TLS handshake of "
+                            + ((LoadConnection) c).channel.getLocalAddress() + " began");
+                }
+                continueHandshake((LoadConnection) c);
+                return;
+            }
             if (key.isReadable()) {
                 if (c instanceof LoadReceiver r) {
                     onReadable(r);
@@ -175,12 +211,50 @@ final class LoadLoop implements Runnable {
         }
     }
 
+    /** Starts handshakes, in order, while fewer than {@link #MAX_HANDSHAKES} are in progress. */
+    private void startHandshakes() throws IOException {
+        while (nextHandshake < handshakes && handshakesInProgress < MAX_HANDSHAKES) {
+            int k = nextHandshake++;
+            handshakesInProgress++;
+            continueHandshake(k < receivers.length ? receivers[k] : senders[k - receivers.length]);
+        }
+    }
+
+    /** Advances {@code c}'s TLS handshake; once it is done, starts the connection's part of the scenario. */
+    private void continueHandshake(LoadConnection c) throws IOException {
+        boolean done = c.tls.handshake(readBuffer);
+        c.writeInterest(c.tls.hasPendingOutput());
+        if (!done) {
+            return;
+        }
+        handshakesInProgress--;
+        handshakesDone++;
+        // Records that came with the handshake's last flight (session tickets) are unwrapped now: the
+        // socket may have nothing more to signal.
+        if (c instanceof LoadReceiver r) {
+            r.writeHello();
+            onReadable(r);
+        } else {
+            LoadSender s = (LoadSender) c;
+            onSenderReadable(s);
+            s.pump();
+        }
+        countDownIfReady();
+    }
+
+    /** Load flows once every receiver is confirmed (the senders have their credit) and every handshake is done. */
+    private void countDownIfReady() {
+        if (confirmed == receivers.length && handshakesDone == handshakes) {
+            ready.countDown();
+        }
+    }
+
     private void onReadable(LoadReceiver r) throws IOException {
         ByteBuffer buf = readBuffer;
         LineChecker checker = r.checker();
         for (int reads = 0; reads < MAX_READS_PER_EVENT; reads++) {
             buf.clear();
-            int n = r.channel.read(buf);
+            int n = r.read(buf);
             if (n < 0) {
                 throw new IOException("server closed receiver " + SeedProtocol.format(r.address));
             }
@@ -197,7 +271,7 @@ final class LoadLoop implements Runnable {
             if (lines != before) {
                 onDelivered(r, before, lines);
             }
-            if (n < buf.capacity()) {
+            if (n < buf.capacity()) { // always for TLS: its read stops once it has too little room for more
                 return;
             }
         }
@@ -206,7 +280,7 @@ final class LoadLoop implements Runnable {
     private void onSenderReadable(LoadSender s) throws IOException {
         ByteBuffer buf = readBuffer;
         buf.clear();
-        int n = s.channel.read(buf);
+        int n = s.read(buf);
         if (n < 0) {
             throw new IOException("server closed sender " + s.port);
         }
@@ -229,7 +303,7 @@ final class LoadLoop implements Runnable {
             s.credit = window;
             markDirty(s);
         }
-        ready.countDown();
+        countDownIfReady();
     }
 
     /** Receiver {@code r} has now received messages {@code [first, end)}; credits its sender (or the room). */

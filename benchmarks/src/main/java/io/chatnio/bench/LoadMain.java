@@ -6,6 +6,7 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 /**
  * Runs one scenario outside JMH and prints, once a second, the delivery rate and the CPU time per
@@ -17,7 +18,11 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.chatnio.bench.LoadMain IMPL forwarding|fanout N PAYLOAD WINDOW SECONDS
  * java -cp benchmarks/target/benchmarks.jar io.chatnio.bench.LoadMain netty forwarding 1000 1024 32 10
+ * java -cp benchmarks/target/benchmarks.jar io.chatnio.bench.LoadMain chatnio-tls forwarding 100 64 32 10
  * </pre>
+ * IMPL is any {@link SeedServer#NAMES} name; for a {@code -tls} server the driver speaks TLS
+ * ({@link BenchTls#clientContextFor}), and its encryption and decryption count in the driver's CPU, the
+ * server's in the server's.
  *
  * <p>Threading: the main thread starts the server and driver, then waits on the driver each second.
  */
@@ -42,10 +47,11 @@ public final class LoadMain {
         int window = Integer.parseInt(args[4]);
         int seconds = Integer.parseInt(args[5]);
         long setupTimeout = TimeUnit.SECONDS.toNanos(60);
+        SSLContext tls = BenchTls.clientContextFor(impl);
         try (SeedServer server = SeedServer.start(impl, new InetSocketAddress("127.0.0.1", 0));
              LoadDriver driver = fanout
-                     ? LoadDriver.fanout(server.address(), n, payload, window, setupTimeout)
-                     : LoadDriver.forwarding(server.address(), n, payload, window, setupTimeout)) {
+                     ? LoadDriver.fanout(server.address(), n, payload, window, setupTimeout, tls)
+                     : LoadDriver.forwarding(server.address(), n, payload, window, setupTimeout, tls)) {
             System.out.println(impl + " " + driver);
             long start = System.nanoTime();
             long previous = driver.delivered();

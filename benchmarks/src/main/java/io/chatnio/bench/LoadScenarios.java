@@ -8,11 +8,14 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 
 /**
  * Sets up the load driver's scenarios: connects the receivers and senders, encodes what each sender
  * writes and what each receiver must get, and starts a {@link LoadDriver} on them. See
- * {@link LoadDriver#forwarding} and {@link LoadDriver#fanout}.
+ * {@link LoadDriver#forwarding} and {@link LoadDriver#fanout}. Given a client {@link SSLContext}, every
+ * connection gets a client engine of its own (TLS); the driver thread does the handshakes.
  *
  * <p>Threading: stateless; the calling thread connects (blocking) and builds everything, then hands it to
  * the driver thread.
@@ -23,7 +26,7 @@ final class LoadScenarios {
     }
 
     static LoadDriver forwarding(InetSocketAddress server, int pairs, int payloadBytes, int window,
-                                 long timeoutNanos) throws IOException {
+                                 long timeoutNanos, SSLContext tls) throws IOException {
         checkArguments(pairs, payloadBytes, window);
         long deadline = System.nanoTime() + timeoutNanos;
         Selector selector = Selector.open();
@@ -31,7 +34,7 @@ final class LoadScenarios {
         LoadSender[] senders = new LoadSender[pairs];
         try {
             for (int i = 0; i < pairs; i++) {
-                receivers[i] = new LoadReceiver(connect(server, deadline), selector, i);
+                receivers[i] = new LoadReceiver(connect(server, deadline), selector, i, engine(tls, server));
             }
             for (int i = 0; i < pairs; i++) {
                 LoadReceiver target = receivers[i];
@@ -39,7 +42,8 @@ final class LoadScenarios {
                 byte[] message = LoadDriver.message(i, 0, payloadBytes);
                 byte[] prefix = ascii(to + ":");
                 senders[i] = new LoadSender(connect(server, deadline), selector, i,
-                        concat(prefix, message, ascii("\n")), prefix.length + MessageStamp.OFFSET, window);
+                        concat(prefix, message, ascii("\n")), prefix.length + MessageStamp.OFFSET, window,
+                        engine(tls, server));
                 byte[] delivered = SeedProtocol.deliveredLine(senders[i].port, message);
                 target.expect(ascii(to + ":ready\n"),
                         SeedProtocol.deliveredLine(target.address.getPort(), ascii("ready")), delivered,
@@ -49,13 +53,14 @@ final class LoadScenarios {
             closeAll(selector, receivers, senders);
             throw e;
         }
-        String description = "forwarding pairs=" + pairs + " payload=" + payloadBytes + " window=" + window;
+        String description = "forwarding pairs=" + pairs + " payload=" + payloadBytes + " window=" + window
+                + (tls != null ? " tls" : "");
         return LoadDriver.start(description, new LoadLoop(selector, receivers, senders, window, false), receivers,
                 senders, deadline);
     }
 
     static LoadDriver fanout(InetSocketAddress server, int members, int payloadBytes, int window,
-                             long timeoutNanos) throws IOException {
+                             long timeoutNanos, SSLContext tls) throws IOException {
         checkArguments(1, payloadBytes, window);
         if (members < 1) {
             throw new IllegalArgumentException("members: at least 1, not " + members);
@@ -66,12 +71,12 @@ final class LoadScenarios {
         LoadSender[] senders = new LoadSender[1];
         try {
             for (int i = 0; i < members; i++) {
-                receivers[i] = new LoadReceiver(connect(server, deadline), selector, i);
+                receivers[i] = new LoadReceiver(connect(server, deadline), selector, i, engine(tls, server));
             }
             byte[] message = LoadDriver.message(0, 0, payloadBytes);
             byte[] prefix = ascii("#" + LoadDriver.ROOM + ":");
             senders[0] = new LoadSender(connect(server, deadline), selector, 0, concat(prefix, message, ascii("\n")),
-                    prefix.length + MessageStamp.OFFSET, window);
+                    prefix.length + MessageStamp.OFFSET, window, engine(tls, server));
             byte[] delivered = SeedProtocol.deliveredLine(senders[0].port, message);
             int stampAt = SeedProtocol.deliveryPrefix(senders[0].port).length + MessageStamp.OFFSET;
             for (LoadReceiver member : receivers) {
@@ -82,7 +87,8 @@ final class LoadScenarios {
             closeAll(selector, receivers, senders);
             throw e;
         }
-        String description = "fanout members=" + members + " payload=" + payloadBytes + " window=" + window;
+        String description = "fanout members=" + members + " payload=" + payloadBytes + " window=" + window
+                + (tls != null ? " tls" : "");
         return LoadDriver.start(description, new LoadLoop(selector, receivers, senders, window, true), receivers,
                 senders, deadline);
     }
@@ -131,6 +137,11 @@ final class LoadScenarios {
             ch.close();
             throw e;
         }
+    }
+
+    /** A new client engine for {@code server}, or null without TLS. */
+    private static SSLEngine engine(SSLContext tls, InetSocketAddress server) {
+        return tls == null ? null : TlsLoadChannel.clientEngine(tls, server);
     }
 
     private static byte[] ascii(String s) {

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLEngine;
 
 /**
  * A sending connection of the load driver: writes its message lines 0, 1, 2, ... as fast as its credit
@@ -17,6 +18,10 @@ import java.nio.channels.SocketChannel;
  * beyond the last fully written one, so a credited range is at most two slices of the ring (its end, then
  * its start), written by one gathering {@code write}; and a slot is patched again only once the line it
  * held was fully written. No allocation per message.
+ *
+ * <p>With TLS, "written" means wrapped: the same slices go to {@link TlsLoadChannel#write}, which encrypts
+ * them into records (one per 16 KiB of plaintext) and writes those; ciphertext the socket did not take
+ * waits in that channel, and a slot is free again once its line is encrypted.
  *
  * <p>Threading: built on the thread that sets the scenario up; afterwards the driver thread only.
  */
@@ -40,7 +45,7 @@ final class LoadSender extends LoadConnection {
     private final int slots;
     /** Offset of the sequence digits in a line. */
     private final int sequenceAt;
-    /** Bytes written to the channel so far. */
+    /** Bytes written to the channel so far (with TLS: plaintext bytes wrapped). */
     private long bytesSent;
     /** Messages whose sequence digits are in their slot: every message before this one. */
     private long encoded;
@@ -54,10 +59,11 @@ final class LoadSender extends LoadConnection {
     /**
      * @param line its line with the stamp of sequence 0 at {@code stampAt}
      * @param window the most messages credited beyond the last fully written one
+     * @param tlsEngine a client engine for TLS, or null for plain
      */
-    LoadSender(SocketChannel channel, Selector selector, int index, byte[] line, int stampAt, int window)
-            throws IOException {
-        super(channel, selector);
+    LoadSender(SocketChannel channel, Selector selector, int index, byte[] line, int stampAt, int window,
+               SSLEngine tlsEngine) throws IOException {
+        super(channel, selector, tlsEngine, CONTROL_PACKETS, BULK_PACKETS);
         this.port = ((InetSocketAddress) channel.getLocalAddress()).getPort();
         this.index = index;
         this.lineLength = line.length;
@@ -77,11 +83,14 @@ final class LoadSender extends LoadConnection {
         return bytesSent / lineLength;
     }
 
-    /** Writes every credited byte not yet written, in one (gathering) write; asks for writability if some is left. */
+    /**
+     * Writes every credited byte not yet written, in one (gathering) write, or with TLS wraps them and writes
+     * the records; asks for writability if some is left (with TLS: ciphertext is pending).
+     */
     void pump() throws IOException {
         long allowed = credit * lineLength - bytesSent;
         if (allowed <= 0) {
-            writeInterest(false);
+            writeInterest(tls != null && tls.flush());
             return;
         }
         if (encoded < credit) {
@@ -91,11 +100,18 @@ final class LoadSender extends LoadConnection {
         int position = (int) (bytesSent % ring);
         int first = (int) Math.min(allowed, ring - position);
         head.limit(position + first).position(position);
-        if (first == allowed) {
+        int slices = 1;
+        if (first != allowed) {
+            tail.limit((int) (allowed - first)).position(0);
+            slices = 2;
+        }
+        if (tls != null) {
+            bytesSent += tls.write(pair, 0, slices);
+            writeInterest(tls.hasPendingOutput());
+        } else if (slices == 1) {
             bytesSent += channel.write(head);
             writeInterest(head.hasRemaining());
         } else {
-            tail.limit((int) (allowed - first)).position(0);
             bytesSent += channel.write(pair);
             writeInterest(tail.hasRemaining());
         }

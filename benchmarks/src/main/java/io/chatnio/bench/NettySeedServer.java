@@ -20,6 +20,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.collection.LongObjectHashMap;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -108,7 +109,9 @@ final class NettySeedServer implements SeedServer {
                         @Override
                         protected void initChannel(Channel ch) {
                             if (tls != null) {
-                                ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                                SslHandler ssl = tls.newHandler(ch.alloc());
+                                ssl.setHandshakeTimeoutMillis(BenchTls.HANDSHAKE_TIMEOUT.toMillis());
+                                ch.pipeline().addLast(ssl);
                             }
                             ch.pipeline().addLast(new SeedHandler(router));
                         }

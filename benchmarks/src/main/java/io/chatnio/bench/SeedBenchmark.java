@@ -3,6 +3,7 @@ package io.chatnio.bench;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -36,6 +37,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar ForwardingBenchmark -p impl=virtual -jvm /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
  * </pre>
+ * The TLS servers ({@code chatnio-tls}, {@code netty-tls}: TLS 1.3, {@link BenchTls#CIPHER_SUITE}, the JDK's
+ * {@code SSLEngine} on both) run through the same harness; the driver then speaks TLS on every connection
+ * ({@link TlsLoadChannel}). They double a run's length, so they are not in the default {@code impl} list:
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar 'ForwardingBenchmark|FanoutBenchmark' -p impl=chatnio-tls,netty-tls
+ * </pre>
  * JMH records the JVM of every trial: {@code jvm}, {@code jdkVersion}, {@code vmName} and {@code vmVersion} in
  * its JSON result, "# VM invoker" and "# JDK version" in its log; the setup prints it once more.
  *
@@ -67,7 +74,8 @@ public abstract class SeedBenchmark {
 
     /**
      * The server implementation, by {@link SeedServer#start} name. {@code virtual} is left out of the default
-     * list because it needs JDK 21+: {@code -p impl=virtual -jvm <JDK 21+>/bin/java}.
+     * list because it needs JDK 21+: {@code -p impl=virtual -jvm <JDK 21+>/bin/java}; the {@code -tls} servers
+     * because they would double the run: {@code -p impl=chatnio-tls,netty-tls}.
      */
     @Param({"chatnio", "netty", "netty-batched", "netty-epoll", "blocking", "blocking-naive"})
     public String impl;
@@ -80,8 +88,12 @@ public abstract class SeedBenchmark {
     private LoadDriver driver;
     private long target;
 
-    /** Connects the scenario's driver to {@code server}; returns once load is flowing. */
-    protected abstract LoadDriver startDriver(InetSocketAddress server) throws IOException;
+    /**
+     * Connects the scenario's driver to {@code server}; returns once load is flowing.
+     *
+     * @param tls the client context for a TLS server ({@link BenchTls#clientContextFor}), null for a plain one
+     */
+    protected abstract LoadDriver startDriver(InetSocketAddress server, SSLContext tls) throws IOException;
 
     @Setup(Level.Trial)
     public void startServerAndDriver() throws IOException {
@@ -90,7 +102,7 @@ public abstract class SeedBenchmark {
                 + System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
         server = SeedServer.start(impl, new InetSocketAddress("127.0.0.1", 0));
         try {
-            driver = startDriver(server.address());
+            driver = startDriver(server.address(), BenchTls.clientContextFor(impl));
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;

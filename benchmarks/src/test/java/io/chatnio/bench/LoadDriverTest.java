@@ -49,7 +49,7 @@ class LoadDriverTest {
     }
 
     /** Receiver {@code i}'s first message line, waiting up to {@link #TIMEOUT} for it to arrive. */
-    private static byte[] firstLine(LoadDriver driver, int i) {
+    static byte[] firstLine(LoadDriver driver, int i) {
         long deadline = System.nanoTime() + TIMEOUT;
         byte[] line;
         while ((line = driver.firstDeliveredLine(i)) == null && System.nanoTime() - deadline < 0) {
