@@ -37,8 +37,12 @@ final class TlsTransport implements Transport {
     private final TlsScratch scratch;
     private final Stats stats;
     private final TlsSession session;
+    /** Largest plaintext of one TLS record (2^14 bytes). */
+    private static final int MAX_RECORD_PLAINTEXT = 1 << 14;
     /** Largest TLS record on the wire. */
     private final int packetSize;
+    /** Largest plaintext the engine unwraps from one record. */
+    private final int appSize;
     /** Whether the session is TLS 1.3, whose post-handshake messages are allowed. */
     private final boolean tls13;
     /** Ciphertext of an incomplete record (or of records not yet unwrapped), in [0, limit); or null. */
@@ -60,6 +64,7 @@ final class TlsTransport implements Transport {
         this.stats = stats;
         this.session = session;
         this.packetSize = engine.getSession().getPacketBufferSize();
+        this.appSize = engine.getSession().getApplicationBufferSize();
         this.tls13 = "TLSv1.3".equals(session.protocol());
         this.netIn = netIn == null ? null : copyToHeld(netIn);
         this.netOut = netOut == null ? null : copyToHeld(netOut);
@@ -108,7 +113,7 @@ final class TlsTransport implements Transport {
                 if (dst.remaining() == 0) {
                     break outer;
                 }
-                SSLEngineResult r = engine.unwrap(in, dst);
+                SSLEngineResult r = unwrapRecord(in, dst);
                 produced += r.bytesProduced();
                 switch (r.getStatus()) {
                     case OK -> afterHandshakeStep(r.getHandshakeStatus(), null);
@@ -156,6 +161,17 @@ final class TlsTransport implements Transport {
             return -1;
         }
         return 0;
+    }
+
+    /** Unwraps one record into {@code dst} through the heap scratch (see {@link TlsScratch} for why). */
+    private SSLEngineResult unwrapRecord(ByteBuffer in, ByteBuffer dst) throws SSLException {
+        ByteBuffer plain = scratch.plainIn(appSize);
+        plain.clear();
+        plain.limit(Math.min(plain.capacity(), dst.remaining()));
+        SSLEngineResult r = engine.unwrap(in, plain);
+        plain.flip();
+        dst.put(plain);
+        return r;
     }
 
     /**
@@ -243,7 +259,7 @@ final class TlsTransport implements Transport {
         while (remaining(srcs, offset, length) > 0) {
             out.clear();
             while (out.remaining() >= packetSize && remaining(srcs, offset, length) > 0) {
-                SSLEngineResult r = engine.wrap(srcs, offset, length, out); // one record, gathered
+                SSLEngineResult r = wrapRecord(srcs, offset, length, out); // one record, gathered
                 consumed += r.bytesConsumed();
                 if (r.getStatus() != SSLEngineResult.Status.OK) {
                     throw new SSLException("unexpected wrap status " + r.getStatus());
@@ -256,6 +272,32 @@ final class TlsTransport implements Transport {
             }
         }
         return consumed;
+    }
+
+    /**
+     * Wraps one record of the plaintext in {@code srcs} into {@code out} through the heap scratch (see
+     * {@link TlsScratch} for why): copies up to a record's worth without moving the sources, and moves them
+     * past what the engine took only, so a record smaller than the copy loses nothing.
+     */
+    private SSLEngineResult wrapRecord(ByteBuffer[] srcs, int offset, int length, ByteBuffer out) throws SSLException {
+        ByteBuffer plain = scratch.plainOut(MAX_RECORD_PLAINTEXT);
+        plain.clear();
+        for (int i = offset; i < offset + length && plain.hasRemaining(); i++) {
+            ByteBuffer src = srcs[i];
+            int n = Math.min(src.remaining(), plain.remaining());
+            plain.put(plain.position(), src, src.position(), n);
+            plain.position(plain.position() + n);
+        }
+        plain.flip();
+        SSLEngineResult r = engine.wrap(plain, out);
+        int taken = r.bytesConsumed();
+        for (int i = offset; i < offset + length && taken > 0; i++) {
+            ByteBuffer src = srcs[i];
+            int n = Math.min(src.remaining(), taken);
+            src.position(src.position() + n);
+            taken -= n;
+        }
+        return r;
     }
 
     private static long remaining(ByteBuffer[] srcs, int offset, int length) {
