@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Throughput ratios with confidence intervals from rounds.sh results.
 
-    python3 benchmarks/chart/stats.py rounds-results [more dirs or .json files] [--md out.md]
+    python3 benchmarks/chart/stats.py rounds-results [more dirs or .json files] [--md out.md] [--base chatnio-tls]
 
 For each JDK, scenario and rival, a ratio is chatnio's score over the rival's in the SAME round (the two
 trials ran minutes apart, in ABBA order); the table gives the number of rounds, the geometric mean of the
@@ -24,7 +24,6 @@ from collections import defaultdict
 T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
        11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
        20: 2.086, 25: 2.060, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}
-NETTY = ("netty", "netty-batched", "netty-epoll")
 
 
 def t95(df):
@@ -57,7 +56,9 @@ def load(paths):
     return data
 
 
-def target(scenario, rival):
+def target(scenario, rival, base="chatnio"):
+    if base.endswith("-tls"):
+        return 1.0 if rival.startswith("netty") else None
     if scenario.startswith("Fanout") and rival == "best netty":
         return 2.0
     if scenario.startswith("Forwarding") and rival == "best netty" and re.search(r"pairs=(100|1000)\b", scenario):
@@ -81,34 +82,36 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("paths", nargs="+")
     ap.add_argument("--md", help="also write the tables to this file")
+    ap.add_argument("--base", default="chatnio", help="the server the others are compared with (e.g. chatnio-tls)")
     args = ap.parse_args()
+    base = args.base
     data = load(args.paths)
     lines = []
     for jdk in sorted({j for j, _ in data}):
         lines += [f"JDK {jdk}", "",
-                  "| scenario | chatnio vs | rounds | ratio (geometric mean) | 95 % CI | target | met | chatnio msg/s (median) |",
+                  f"| scenario | {base} vs | rounds | ratio (geometric mean) | 95 % CI | target | met | {base} msg/s (median) |",
                   "| --- | --- | ---: | ---: | ---: | ---: | :---: | ---: |"]
         for (j, scenario), rounds in sorted(data.items(), key=lambda kv: natural(kv[0][1])):
             if j != jdk:
                 continue
-            rivals = sorted({i for r in rounds.values() for i in r if i != "chatnio"})
-            netties = [i for i in rivals if i in NETTY]
+            rivals = sorted({i for r in rounds.values() for i in r if i != base})
+            netties = [i for i in rivals if i.startswith("netty")]
             for rival in (["best netty"] if len(netties) > 1 else []) + rivals:
                 ratios = []
                 for scores in rounds.values():
-                    if "chatnio" not in scores:
+                    if base not in scores:
                         continue
                     other = max((scores[i] for i in netties if i in scores), default=None) \
                         if rival == "best netty" else scores.get(rival)
                     if other:
-                        ratios.append(scores["chatnio"] / other)
+                        ratios.append(scores[base] / other)
                 if not ratios:
                     continue
                 n, gm, lo, hi = summarize(ratios)
-                goal = target(scenario, rival)
+                goal = target(scenario, rival, base)
                 met = "–" if goal is None or lo is None else ("yes" if lo >= goal else "no")
                 ci = "–" if lo is None else f"{lo:.2f}–{hi:.2f}"
-                own = statistics.median(s["chatnio"] for s in rounds.values() if "chatnio" in s)
+                own = statistics.median(s[base] for s in rounds.values() if base in s)
                 lines.append(f"| {scenario} | {rival} | {n} | {gm:.2f}× | {ci} | "
                              f"{'–' if goal is None else f'{goal:g}×'} | {met} | {own / 1e6:.2f} M |")
         lines.append("")
