@@ -196,10 +196,8 @@ final class Conn implements Connection, Selectable {
 
     /** Pauses this sender until {@code recipient} drains; once per recipient. */
     void blockOn(Conn recipient) {
-        if (recipient.waiters == null) {
-            recipient.waiters = new Waiters();
-        }
-        if (recipient.waiters.add(this)) {
+        Waiters w = recipient.waiters != null ? recipient.waiters : (recipient.waiters = new Waiters());
+        if (w.add(this)) {
             blockedOn++;
             pause(PAUSED_BY_BACKPRESSURE);
         }
@@ -212,15 +210,11 @@ final class Conn implements Connection, Selectable {
         }
     }
 
-    /** This connection drained or is closing: the senders waiting for it may read again. */
+    /** This connection drained or is closing: the senders waiting for it, if any, may read again. */
     void releaseWaiters() {
-        if (waiters != null) {
+        if (waiters != null && !waiters.isEmpty()) {
             waiters.release();
         }
-    }
-
-    boolean hasWaiters() {
-        return waiters != null && !waiters.isEmpty();
     }
 
     /** Pending output crossed the high watermark. */
@@ -419,13 +413,10 @@ final class Conn implements Connection, Selectable {
     @Override
     public <T> T attr(AttributeKey<T> key, T value) {
         reactor.loop.assertInLoop();
-        if (attrs == null) {
-            if (value == null) {
-                return null;
-            }
+        if (attrs == null && value != null) {
             attrs = new Attributes();
         }
-        return attrs.set(key, value);
+        return attrs == null ? null : attrs.set(key, value);
     }
 
     @Override

@@ -128,9 +128,7 @@ final class Flusher {
         c.updateInterest();
         if (q.pending() <= lowWatermark) {
             c.becameWritable();
-            if (c.hasWaiters()) {
-                c.releaseWaiters();
-            }
+            c.releaseWaiters();
         }
         if (c.writabilityChanged) {
             c.writabilityChanged = false;
