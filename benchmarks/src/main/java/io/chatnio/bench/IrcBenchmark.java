@@ -7,7 +7,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The IRC end-to-end benchmarks ({@link IrcForwardingBenchmark}, {@link IrcChannelBenchmark}): the shared
+ * The IRC end-to-end benchmarks ({@link IrcPairsBenchmark}, {@link IrcChannelBenchmark}): the shared
  * {@link LoadBenchmark} configuration, with an IRC server ({@link IrcTarget}: chat-nio's example IRC server,
  * or the distribution's ngIRCd as a process with its flood protection relaxed, see {@link Ngircd}) and an
  * {@link IrcDriver} started once per trial on 127.0.0.1. Both servers get the same load from the same driver.

@@ -12,13 +12,13 @@ import org.openjdk.jmh.annotations.Param;
  *
  * <p>Run:
  * <pre>
- * java -jar benchmarks/target/benchmarks.jar IrcForwardingBenchmark
- * java -jar benchmarks/target/benchmarks.jar IrcForwardingBenchmark -p impl=chatnio-irc -p pairs=100
+ * java -jar benchmarks/target/benchmarks.jar IrcPairsBenchmark
+ * java -jar benchmarks/target/benchmarks.jar IrcPairsBenchmark -p impl=chatnio-irc -p pairs=100
  * </pre>
  *
  * <p>Threading: JMH's benchmark thread only (see {@link LoadBenchmark}).
  */
-public class IrcForwardingBenchmark extends IrcBenchmark {
+public class IrcPairsBenchmark extends IrcBenchmark {
 
     /** Sender/receiver pairs; the server holds twice as many connections. */
     @Param({"1", "100", "1000"})
