@@ -37,7 +37,9 @@ public abstract class IrcBenchmark extends LoadBenchmark {
     @Param({"64"})
     public int payload;
 
+    /** The trial's server; set by the trial setup, closed by its teardown. */
     private IrcTarget server;
+    /** The trial's load on {@link #server}; set by the trial setup once load flows, closed by its teardown. */
     private IrcDriver driver;
 
     /** Connects the scenario's driver to {@code server}; returns once load is flowing. */

@@ -35,8 +35,8 @@ import java.util.stream.Stream;
  * limits. The server's PING to a silent client ({@code PingTimeout}, at least 5 s) stays on: the driver
  * answers it.
  *
- * <p>Threading: {@link #start} on any thread; {@link #address}, {@link #relax} and {@link #close} from any
- * thread.
+ * <p>Threading: {@link #start} on any thread; {@link #address}, {@link #relax}, {@link #isAlive} and
+ * {@link #close} from any thread.
  */
 public final class Ngircd implements IrcTarget {
 
