@@ -35,8 +35,8 @@ import java.util.stream.Stream;
  * limits. The server's PING to a silent client ({@code PingTimeout}, at least 5 s) stays on: the driver
  * answers it.
  *
- * <p>Threading: {@link #start} on any thread; {@link #address}, {@link #relax}, {@link #isAlive} and
- * {@link #close} from any thread.
+ * <p>Threading: {@link #start} on any thread; {@link #address}, {@link #relax}, {@link #pid},
+ * {@link #isAlive} and {@link #close} from any thread.
  */
 public final class Ngircd implements IrcTarget {
 
@@ -190,6 +190,11 @@ public final class Ngircd implements IrcTarget {
             }
             deleteTree(directory);
         }
+    }
+
+    /** Its process id (for reading its CPU time in /proc). */
+    long pid() {
+        return process.pid();
     }
 
     /** Whether the process is still running (false once closed). */
