@@ -20,8 +20,12 @@ import org.openjdk.jmh.annotations.Param;
  */
 public class IrcPairsBenchmark extends IrcBenchmark {
 
-    /** Sender/receiver pairs; the server holds twice as many connections. */
-    @Param({"1", "100", "1000"})
+    /**
+     * Sender/receiver pairs; the server holds twice as many connections. Not 1000 by default: ngircd accepts
+     * new connections ever more slowly past a few hundred (681 in 30 s in a smoke test), so its 2,000 do not
+     * connect within the setup's minute; {@code -p impl=chatnio-irc -p pairs=1000} runs.
+     */
+    @Param({"1", "100"})
     public int pairs;
 
     @Override
