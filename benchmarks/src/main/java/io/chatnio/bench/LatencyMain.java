@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Fork;
  * seconds allowed after the schedule for the last deliveries [10]; {@code --out} path prefix [latency];
  * {@code --no-fork} to run every server in this JVM.
  *
- * <p>Each server runs in a JVM of its own, started with {@link SeedBenchmark}'s JVM options (as a JMH fork
+ * <p>Each server runs in a JVM of its own, started with {@link LoadBenchmark}'s JVM options (as a JMH fork
  * would be), so one server's JIT profile or heap cannot colour the next one's numbers. Within it the server
  * starts once and serves every rate in turn, each with new connections and its own warm-up.
  *
@@ -108,12 +108,12 @@ public final class LatencyMain {
         return rows;
     }
 
-    /** Runs {@code impl} in a new JVM with {@link SeedBenchmark}'s options; returns its CSV rows. */
+    /** Runs {@code impl} in a new JVM with {@link LoadBenchmark}'s options; returns its CSV rows. */
     private static List<String> fork(String impl, String[] args, Map<String, String> options)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(SeedBenchmark.class.getAnnotation(Fork.class).jvmArgsAppend()));
+        command.addAll(List.of(LoadBenchmark.class.getAnnotation(Fork.class).jvmArgsAppend()));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), LatencyMain.class.getName()));
         for (String arg : args) {
             command.add(arg);

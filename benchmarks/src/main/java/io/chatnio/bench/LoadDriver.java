@@ -37,7 +37,7 @@ import javax.net.ssl.SSLContext;
  * instance method may be called from any thread; {@code awaitDelivered} parks the caller and is unparked by
  * the driver thread.
  */
-public final class LoadDriver implements AutoCloseable {
+public final class LoadDriver implements DeliveryCounter, AutoCloseable {
 
     /** The room the fan-out scenario uses. */
     public static final String ROOM = "bench";
@@ -127,6 +127,7 @@ public final class LoadDriver implements AutoCloseable {
     }
 
     /** Messages delivered so far (message lines received and checked, confirmations excluded). */
+    @Override
     public long delivered() {
         return loop.delivered();
     }
@@ -137,6 +138,7 @@ public final class LoadDriver implements AutoCloseable {
      * @return true when reached, false when {@code timeoutNanos} elapsed first
      * @throws IllegalStateException when the driver failed (a server error, a wrong byte, a closed connection)
      */
+    @Override
     public boolean awaitDelivered(long count, long timeoutNanos) {
         if (loop.delivered() >= count) {
             return true;

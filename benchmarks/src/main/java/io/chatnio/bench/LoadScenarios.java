@@ -122,7 +122,8 @@ final class LoadScenarios {
         }
     }
 
-    private static SocketChannel connect(InetSocketAddress server, long deadlineNanos) throws IOException {
+    /** Connects to {@code server} (blocking, TCP_NODELAY) by the deadline; returns the channel non-blocking. */
+    static SocketChannel connect(InetSocketAddress server, long deadlineNanos) throws IOException {
         long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
         if (remainingMillis <= 0) {
             throw new IOException("timed out connecting to " + server);

@@ -2,30 +2,16 @@ package io.chatnio.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The configuration every seed benchmark shares: throughput in messages delivered per second, one fork
- * (fixed 1 GiB heap; Netty leak detection off; the {@code --add-opens} that give Netty cleaner-free
- * direct buffers and its array-backed selected-key set, as a Netty deployment would run), five 2 s warm-up and five 2 s measurement iterations, one benchmark thread. A server and a
- * {@link LoadDriver} start once per trial on 127.0.0.1; the driver keeps the server loaded with its
- * window of messages in flight all the time, and each benchmark invocation waits for the next
- * {@link #BATCH} deliveries, so the score is the delivery rate the server sustains.
+ * The seed protocol's end-to-end benchmarks ({@link ForwardingBenchmark}, {@link FanoutBenchmark}): the
+ * shared {@link LoadBenchmark} configuration, with a {@link SeedServer} and a {@link LoadDriver} started once
+ * per trial on 127.0.0.1.
  *
  * <p>Build and run (all of them; takes long, narrow it down with {@code -p}):
  * <pre>
@@ -50,27 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * server and the driver run on their own threads (a Netty server and the driver take one core each on
  * the 2-core reference machine; the benchmark thread is parked).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {
-        "-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=2g",
-        "-Dio.netty.leakDetection.level=disabled",
-        "-Dio.netty.tryReflectionSetAccessible=true",
-        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"})
-@Warmup(iterations = 5, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Threads(1)
-public abstract class SeedBenchmark {
-
-    /** Messages each invocation waits for; the {@link OperationsPerInvocation} of every benchmark. */
-    static final int BATCH = 10_000;
-
-    /** A batch not delivered within this is a stall: the benchmark fails instead of hanging. */
-    private static final long BATCH_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
-    static final long SETUP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+public abstract class SeedBenchmark extends LoadBenchmark {
 
     /**
      * The server implementation, by {@link SeedServer#start} name. {@code virtual} is left out of the default
@@ -86,7 +52,6 @@ public abstract class SeedBenchmark {
 
     private SeedServer server;
     private LoadDriver driver;
-    private long target;
 
     /**
      * Connects the scenario's driver to {@code server}; returns once load is flowing.
@@ -109,10 +74,14 @@ public abstract class SeedBenchmark {
         }
     }
 
-    /** Deliveries between iterations (while JMH is not timing) are not counted. */
-    @Setup(Level.Iteration)
-    public void startCountingFromNow() {
-        target = driver.delivered();
+    @Override
+    protected DeliveryCounter deliveries() {
+        return driver;
+    }
+
+    @Override
+    protected String implName() {
+        return impl;
     }
 
     @TearDown(Level.Trial)
@@ -122,15 +91,5 @@ public abstract class SeedBenchmark {
         } finally {
             server.close();
         }
-    }
-
-    /** Waits until {@link #BATCH} more messages than the previous invocation's target are delivered. */
-    protected final long awaitBatch() {
-        target += BATCH;
-        if (!driver.awaitDelivered(target, BATCH_TIMEOUT_NANOS)) {
-            throw new IllegalStateException(driver + " on " + impl + " stalled at " + driver.delivered()
-                    + " delivered, waiting for " + target);
-        }
-        return target;
     }
 }

@@ -1,0 +1,37 @@
+package io.chatnio.bench;
+
+import java.io.IOException;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Param;
+
+/**
+ * IRC channel: one sender sends {@code PRIVMSG #bench :<payload>} to a channel of {@code members}; every
+ * member receives every message. Score = deliveries per second (one message to M members counts M), as in
+ * {@link FanoutBenchmark}. See {@link IrcBenchmark} for the servers and {@link IrcDriver#channel} for the load.
+ *
+ * <p>Run:
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar IrcChannelBenchmark
+ * java -jar benchmarks/target/benchmarks.jar IrcChannelBenchmark -p impl=ngircd -p members=1000
+ * </pre>
+ *
+ * <p>Threading: JMH's benchmark thread only (see {@link LoadBenchmark}).
+ */
+public class IrcChannelBenchmark extends IrcBenchmark {
+
+    /** Channel members, each a connection (the sender is one more). */
+    @Param({"100", "1000"})
+    public int members;
+
+    @Override
+    protected IrcDriver startDriver(IrcTarget server) throws IOException {
+        return IrcDriver.channel(server, members, payload, window, SETUP_TIMEOUT_NANOS);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long deliver() {
+        return awaitBatch();
+    }
+}
