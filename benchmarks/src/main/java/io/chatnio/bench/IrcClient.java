@@ -106,7 +106,7 @@ final class IrcClient extends LoadConnection implements IrcLineChecker.Listener 
     private IrcClient(SocketChannel channel, Selector selector, int index, String nick, boolean sender,
                       Events events, String goFrom, String goTarget, byte[] message, int senderIndex,
                       byte[] line, int stampAt, int window) throws IOException {
-        super(channel, selector);
+        super(channel, selector, null, 0, 0); // IRC load runs over plain TCP
         this.index = index;
         this.nick = nick;
         this.sender = sender;
