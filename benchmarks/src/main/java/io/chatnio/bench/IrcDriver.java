@@ -5,7 +5,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.Selector;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Drives an IRC server at full speed from ONE thread with its own selector ({@link IrcLoop}), checks every
@@ -167,27 +166,7 @@ public final class IrcDriver implements DeliveryCounter, AutoCloseable {
 
     @Override
     public boolean awaitDelivered(long count, long timeoutNanos) {
-        if (loop.delivered() >= count) {
-            return true;
-        }
-        long deadline = System.nanoTime() + timeoutNanos;
-        loop.setWaiter(Thread.currentThread(), count);
-        try {
-            // Bounded by the deadline; each park ends by unpark (target reached, loop ended) or timeout.
-            while (true) {
-                checkHealthy();
-                if (loop.delivered() >= count) {
-                    return true;
-                }
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    return false;
-                }
-                LockSupport.parkNanos(this, remaining);
-            }
-        } finally {
-            loop.clearWaiter();
-        }
+        return loop.deliveries.await(count, timeoutNanos, this::checkHealthy, this);
     }
 
     /** PONGs the clients wrote so far, answering the server's PINGs. */

@@ -8,7 +8,6 @@ import java.nio.channels.Selector;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The IRC load driver's selector loop: one thread ({@value #THREAD_NAME}) that runs the setup
@@ -23,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Threading: {@link #run} is the driver thread's body and the only code that touches clients, checkers and
  * the fields marked "driver thread"; {@link #setPhases} is called before that thread starts.
  * {@link #delivered}, {@link #pongs}, {@link #stage}, {@link #failure}, {@link #running}, {@link #awaitReady},
- * {@link #setWaiter}, {@link #clearWaiter} and {@link #stop} may be called from any thread.
+ * {@link #stop} and {@link #deliveries} ({@link DeliveryGate}) may be called from any thread.
  */
 final class IrcLoop implements Runnable, IrcClient.Events {
 
@@ -81,18 +80,14 @@ final class IrcLoop implements Runnable, IrcClient.Events {
 
     /** False once stopped or failed; the loop ends soon after. */
     private volatile boolean running = true;
-    /** Messages delivered (message lines received and checked), published once per selection round. */
-    private volatile long delivered;
+    /** The delivery count, published for the benchmark thread, which waits on it. */
+    final DeliveryGate deliveries = new DeliveryGate();
     /** PONGs written in answer to the server's PINGs, published once per selection round. */
     private volatile long pongs;
     /** The setup phase running (its token), or "load"; for messages. */
     private volatile String stage = "connected";
     /** The first failure of the driver thread, else null. */
     private volatile Throwable failure;
-    /** The thread parked in awaitDelivered, unparked at {@link #waitTarget} or when the loop ends. */
-    private volatile Thread waiter;
-    /** The delivery count at which {@link #waiter} is unparked. */
-    private volatile long waitTarget = Long.MAX_VALUE;
 
     IrcLoop(Selector selector, IrcClient[] receivers, IrcClient[] senders, int window, boolean channel) {
         this.selector = selector;
@@ -117,7 +112,7 @@ final class IrcLoop implements Runnable, IrcClient.Events {
     }
 
     long delivered() {
-        return delivered;
+        return deliveries.delivered();
     }
 
     long pongs() {
@@ -139,17 +134,6 @@ final class IrcLoop implements Runnable, IrcClient.Events {
     /** Waits until the setup is over or the loop ended; true if the load flows. */
     boolean awaitReady(long timeoutNanos) throws InterruptedException {
         return ready.await(timeoutNanos, TimeUnit.NANOSECONDS) && failure == null && running;
-    }
-
-    /** Makes the loop unpark {@code thread} once {@code target} messages are delivered, or when it ends. */
-    void setWaiter(Thread thread, long target) {
-        waitTarget = target;
-        waiter = thread;
-    }
-
-    void clearWaiter() {
-        waiter = null;
-        waitTarget = Long.MAX_VALUE;
     }
 
     /** Asks the loop to end; it does within one selection round. */
@@ -175,10 +159,7 @@ final class IrcLoop implements Runnable, IrcClient.Events {
         } finally {
             running = false;
             ready.countDown();
-            Thread w = waiter;
-            if (w != null) {
-                LockSupport.unpark(w);
-            }
+            deliveries.loopEnded();
         }
     }
 
@@ -328,15 +309,6 @@ final class IrcLoop implements Runnable, IrcClient.Events {
         if (pongsByDriver != pongs) {
             pongs = pongsByDriver;
         }
-        long d = deliveredByDriver;
-        if (d != delivered) {
-            delivered = d;
-            if (d >= waitTarget) {
-                Thread w = waiter;
-                if (w != null) {
-                    LockSupport.unpark(w);
-                }
-            }
-        }
+        deliveries.publish(deliveredByDriver);
     }
 }

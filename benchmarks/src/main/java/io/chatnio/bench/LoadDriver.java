@@ -2,7 +2,6 @@ package io.chatnio.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -140,27 +139,7 @@ public final class LoadDriver implements DeliveryCounter, AutoCloseable {
      */
     @Override
     public boolean awaitDelivered(long count, long timeoutNanos) {
-        if (loop.delivered() >= count) {
-            return true;
-        }
-        long deadline = System.nanoTime() + timeoutNanos;
-        loop.setWaiter(Thread.currentThread(), count);
-        try {
-            // Bounded by the deadline; each park ends by unpark (target reached, loop ended) or timeout.
-            while (true) {
-                checkHealthy();
-                if (loop.delivered() >= count) {
-                    return true;
-                }
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    return false;
-                }
-                LockSupport.parkNanos(this, remaining);
-            }
-        } finally {
-            loop.clearWaiter();
-        }
+        return loop.deliveries.await(count, timeoutNanos, this::checkHealthy, this);
     }
 
     /**

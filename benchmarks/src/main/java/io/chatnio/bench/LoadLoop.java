@@ -10,7 +10,6 @@ import java.nio.channels.Selector;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The load driver's selector loop: one thread ({@value #THREAD_NAME}) that writes every receiver's hello,
@@ -30,7 +29,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Threading: {@link #run} is the driver thread's body and the only code that touches connections,
  * checkers and the fields marked "driver thread". {@link #delivered}, {@link #confirmed}, {@link #failure},
- * {@link #running}, {@link #awaitReady}, {@link #setWaiter}, {@link #clearWaiter} and {@link #stop} may be
+ * {@link #running}, {@link #awaitReady}, {@link #stop} and {@link #deliveries} (see {@link DeliveryGate}) may be
  * called from any thread.
  */
 final class LoadLoop implements Runnable {
@@ -83,16 +82,12 @@ final class LoadLoop implements Runnable {
 
     /** False once stopped or failed; the loop ends soon after. */
     private volatile boolean running = true;
-    /** Messages delivered (message lines received and checked), published once per selection round. */
-    private volatile long delivered;
+    /** The delivery count, published for the benchmark thread, which waits on it. */
+    final DeliveryGate deliveries = new DeliveryGate();
     /** Receivers whose confirmation line arrived; written by the driver thread only. */
     private volatile int confirmed;
     /** The first failure of the driver thread, else null. */
     private volatile Throwable failure;
-    /** The thread parked in awaitDelivered, unparked at {@link #waitTarget} or when the loop ends. */
-    private volatile Thread waiter;
-    /** The delivery count at which {@link #waiter} is unparked. */
-    private volatile long waitTarget = Long.MAX_VALUE;
 
     LoadLoop(Selector selector, LoadReceiver[] receivers, LoadSender[] senders, int window, boolean fanout) {
         this.selector = selector;
@@ -110,7 +105,7 @@ final class LoadLoop implements Runnable {
     }
 
     long delivered() {
-        return delivered;
+        return deliveries.delivered();
     }
 
     int confirmed() {
@@ -128,17 +123,6 @@ final class LoadLoop implements Runnable {
     /** Waits until every receiver is confirmed or the loop ended; true if confirmed in time. */
     boolean awaitReady(long timeoutNanos) throws InterruptedException {
         return ready.await(timeoutNanos, TimeUnit.NANOSECONDS) && failure == null && confirmed == receivers.length;
-    }
-
-    /** Makes the loop unpark {@code thread} once {@code target} messages are delivered, or when it ends. */
-    void setWaiter(Thread thread, long target) {
-        waitTarget = target;
-        waiter = thread;
-    }
-
-    void clearWaiter() {
-        waiter = null;
-        waitTarget = Long.MAX_VALUE;
     }
 
     /** Asks the loop to end; it does within one selection round. */
@@ -170,10 +154,7 @@ final class LoadLoop implements Runnable {
         } finally {
             running = false;
             ready.countDown();
-            Thread w = waiter;
-            if (w != null) {
-                LockSupport.unpark(w);
-            }
+            deliveries.loopEnded();
         }
     }
 
@@ -352,15 +333,6 @@ final class LoadLoop implements Runnable {
     }
 
     private void publish() {
-        long d = deliveredByDriver;
-        if (d != delivered) {
-            delivered = d;
-            if (d >= waitTarget) {
-                Thread w = waiter;
-                if (w != null) {
-                    LockSupport.unpark(w);
-                }
-            }
-        }
+        deliveries.publish(deliveredByDriver);
     }
 }
