@@ -54,33 +54,7 @@ public final class IrcLoadMain {
                      ? IrcDriver.channel(server, n, payload, window, setupTimeout)
                      : IrcDriver.forwarding(server, n, payload, window, setupTimeout)) {
             System.out.println(server + " " + driver);
-            long start = System.nanoTime();
-            long previous = driver.delivered();
-            long[] cpu = cpu(server);
-            long steadyFrom = seconds / 3;
-            long steadyMessages = 0;
-            long[] steadyCpu = new long[2];
-            for (int s = 1; s <= seconds; s++) {
-                long deadline = start + TimeUnit.SECONDS.toNanos(s);
-                // Waits for an unreachable count: returns false at the deadline (or throws on failure).
-                driver.awaitDelivered(Long.MAX_VALUE, deadline - System.nanoTime());
-                long now = driver.delivered();
-                long[] cpuNow = cpu(server);
-                long messages = Math.max(1, now - previous);
-                System.out.printf("%3d s  %,12d msg/s  server %6.0f ns/msg  driver %6.0f ns/msg%n", s, now - previous,
-                        (cpuNow[0] - cpu[0]) / (double) messages, (cpuNow[1] - cpu[1]) / (double) messages);
-                if (s > steadyFrom) {
-                    steadyMessages += now - previous;
-                    steadyCpu[0] += cpuNow[0] - cpu[0];
-                    steadyCpu[1] += cpuNow[1] - cpu[1];
-                }
-                previous = now;
-                cpu = cpuNow;
-            }
-            long steadySeconds = seconds - steadyFrom;
-            System.out.printf("steady %,12.0f msg/s  server %6.0f ns/msg  driver %6.0f ns/msg  pongs %d%n",
-                    steadyMessages / (double) steadySeconds, steadyCpu[0] / (double) Math.max(1, steadyMessages),
-                    steadyCpu[1] / (double) Math.max(1, steadyMessages), driver.pongs());
+            LoadReport.run(driver, seconds, () -> cpu(server), () -> "  pongs " + driver.pongs());
         }
     }
 
