@@ -59,8 +59,7 @@ final class Admission {
             FrameDecoder decoder = newDecoder(codec, remote);
             SelectionKey key = ch.register(reactor.loop.selector(), SelectionKey.OP_READ, null);
             c = new Conn(reactor, nextId++, transport != null ? transport : new SocketTransport(ch), key, codec,
-                    decoder, remote, local,
-                    new OutboundQueue(reactor.rings), reactor.flow.newBucket(reactor.loopNanos()));
+                    decoder, remote, local, reactor.flow.newBucket(reactor.loopNanos()));
             key.attach(c);
             reactor.inbound.attach(decoder);
         } catch (IOException | RuntimeException e) {

@@ -54,8 +54,8 @@ final class Conn implements Connection, Selectable {
     /** The remote IPv4 address as a big-endian int, valid when {@link #remoteIsIpv4}. */
     final int remoteIpv4;
     final boolean remoteIsIpv4;
-    /** Encoded output not yet written. */
-    final OutboundQueue out;
+    /** Encoded output not yet written; null while there is none (then the loop's {@link QueuePool} has it). */
+    OutboundQueue out;
     /** Rate-limit bucket, or null when there is no rate limit. */
     final TokenBucket bucket;
 
@@ -113,7 +113,7 @@ final class Conn implements Connection, Selectable {
     private Attributes attrs;
 
     Conn(ReactorImpl reactor, long id, Transport transport, SelectionKey key, FrameCodec codec, FrameDecoder decoder,
-         InetSocketAddress remote, InetSocketAddress local, OutboundQueue out, TokenBucket bucket) {
+         InetSocketAddress remote, InetSocketAddress local, TokenBucket bucket) {
         this.reactor = reactor;
         this.id = id;
         this.transport = transport;
@@ -122,7 +122,6 @@ final class Conn implements Connection, Selectable {
         this.decoder = decoder;
         this.remote = remote;
         this.local = local;
-        this.out = out;
         this.bucket = bucket;
         this.interestOps = key.interestOps();
         remoteIsIpv4 = remote.getAddress() instanceof Inet4Address;
@@ -279,7 +278,7 @@ final class Conn implements Connection, Selectable {
         reactor.inbound.dropPartial(this);
         reactor.registry.remove(this);
         releaseWaiters();
-        if (out.isEmpty() && !transport.hasPendingOutput() && closeIfTransportDone()) {
+        if (queuedBytes() == 0 && !transport.hasPendingOutput() && closeIfTransportDone()) {
             return;
         }
         reactor.addDraining(this);
@@ -310,7 +309,7 @@ final class Conn implements Connection, Selectable {
     /** Only called on the loop thread, by the close timer. */
     private void closeTimedOut() {
         if (state == CLOSING) {
-            long left = out.pending();
+            long left = queuedBytes();
             log.info("{}: output not drained within {} ms; closing, {} bytes discarded", this,
                     reactor.config.closeTimeoutNanos() / 1_000_000, left);
             closeNow(closeCause != null ? closeCause
@@ -393,6 +392,27 @@ final class Conn implements Connection, Selectable {
         return open;
     }
 
+    /** This connection's queue, taken from the pool if it has none. Only called on the loop thread. */
+    OutboundQueue queue() {
+        OutboundQueue q = out;
+        return q != null ? q : (out = reactor.queues.take());
+    }
+
+    /** Encoded bytes queued and not yet written. Only called on the loop thread. */
+    long queuedBytes() {
+        OutboundQueue q = out;
+        return q == null ? 0 : q.pending();
+    }
+
+    /** Gives the queue (and its own chunk) back once drained. Only called on the loop thread. */
+    void releaseQueueIfDrained() {
+        OutboundQueue q = out;
+        if (q != null && q.releaseIfDrained(reactor.chunks)) {
+            reactor.queues.release(q);
+            out = null;
+        }
+    }
+
     @Override
     public boolean isWritable() {
         return writable;
@@ -401,7 +421,7 @@ final class Conn implements Connection, Selectable {
     @Override
     public long pendingOutboundBytes() {
         reactor.loop.assertInLoop();
-        return out.pending() + transport.heldOutputBytes();
+        return queuedBytes() + transport.heldOutputBytes();
     }
 
     @Override
@@ -457,7 +477,7 @@ final class Conn implements Connection, Selectable {
         onLoop(() -> {
             if (state == OPEN && !outputShutdown) {
                 outputShutdown = true;
-                if (out.isEmpty()) {
+                if (queuedBytes() == 0) {
                     drained();
                 }
             }

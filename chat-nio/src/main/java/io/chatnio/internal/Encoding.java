@@ -177,7 +177,7 @@ final class Encoding {
     void rollBack(OutboundQueue q, boolean queueOpen, ChunkPool pool) {
         Chunk first = held[0];
         first.writeIndex = firstStart; // bytes from firstStart on belonged to this message only
-        if (q.own == null && queueOpen) {
+        if (q != null && q.own == null && queueOpen) {
             q.own = first; // this encoding's reference passes back to the queue
             held[0] = held[--heldCount];
             held[heldCount] = null;

@@ -65,14 +65,14 @@ final class FlowControl {
         if (!c.acceptsOutput()) {
             return false;
         }
-        if (c.out.pending() <= highWatermark || policy == SlowConsumerPolicy.PAUSE_SENDER
+        if (c.queuedBytes() <= highWatermark || policy == SlowConsumerPolicy.PAUSE_SENDER
                 || policy == SlowConsumerPolicy.DROP_OLDEST || !stillOverHighWatermark(c)) {
             return c.acceptsOutput();
         }
         if (policy == SlowConsumerPolicy.DISCONNECT) {
             stats.slowConsumerCloses++;
-            log.info("{}: slow consumer ({} bytes pending); disconnecting", c, c.out.pending());
-            c.closeLater(new IOException("slow consumer: " + c.out.pending() + " bytes pending"));
+            log.info("{}: slow consumer ({} bytes pending); disconnecting", c, c.queuedBytes());
+            c.closeLater(new IOException("slow consumer: " + c.queuedBytes() + " bytes pending"));
         } else {
             stats.messagesDropped++; // DROP_NEWEST
         }
@@ -81,7 +81,7 @@ final class FlowControl {
 
     /** A writer queued one message of {@code bytes} on {@code c} under {@code policy}. */
     void queued(Conn c, SlowConsumerPolicy policy, int bytes) {
-        OutboundQueue q = c.out;
+        OutboundQueue q = c.out; // not null: the writer has just appended to it
         q.endMessage(q.pending() > lowWatermark);
         reactor.flusher.queued(c, bytes);
         if (q.pending() > highWatermark) {
@@ -112,7 +112,7 @@ final class FlowControl {
                 return false;
             }
         }
-        return c.out.pending() > highWatermark;
+        return c.queuedBytes() > highWatermark;
     }
 
     /** A new bucket for a connection registered at {@code now}, or null if there is no rate limit. */

@@ -59,8 +59,12 @@ final class Flusher {
 
     /** Drops everything queued on {@code c}. */
     void discardQueued(Conn c) {
-        stats.pendingOutboundBytes -= c.out.pending();
-        c.out.clear(chunks);
+        OutboundQueue q = c.out;
+        if (q != null) {
+            stats.pendingOutboundBytes -= q.pending();
+            q.clear(chunks);
+            c.releaseQueueIfDrained();
+        }
     }
 
     /** {@code c} dropped {@code bytes} of queued messages (DROP_OLDEST). */
@@ -109,7 +113,6 @@ final class Flusher {
 
     /** Writes what the socket takes, then settles interest, writability, waiting senders and closing. */
     private void flush(Conn c) {
-        OutboundQueue q = c.out;
         if (!c.writeInterest) {
             IOException failed = writeOut(c);
             if (failed != null) {
@@ -117,16 +120,16 @@ final class Flusher {
                 return;
             }
         }
-        if (q.isEmpty() && !c.transport.hasPendingOutput()) {
+        if (c.queuedBytes() == 0 && !c.transport.hasPendingOutput()) {
             c.writeInterest = false;
-            q.releaseIfDrained(chunks);
+            c.releaseQueueIfDrained();
             c.drained();
             if (c.isClosed()) {
                 return;
             }
         }
         c.updateInterest();
-        if (q.pending() <= lowWatermark) {
+        if (c.queuedBytes() <= lowWatermark) {
             c.becameWritable();
             c.releaseWaiters();
         }
@@ -153,6 +156,9 @@ final class Flusher {
             }
         } catch (IOException e) {
             return e;
+        }
+        if (q == null) {
+            return null;
         }
         long budget = maxWriteBytesPerPass;
         while (!q.isEmpty()) {

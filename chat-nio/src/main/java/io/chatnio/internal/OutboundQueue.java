@@ -10,8 +10,9 @@ import java.nio.ByteBuffer;
  * chunk the last entry already covers, right after it, extend that entry, so back-to-back messages to one
  * recipient cost one buffer in the gather array, not one each. A range may belong to a chunk shared with
  * other queues (a fan-out); it is then read, never written. {@link #own} is the chunk new 1:1 messages to
- * this connection are encoded into; the queue holds one reference to it and gives it back when drained, so
- * an idle connection holds no buffer.
+ * this connection are encoded into; the queue holds one reference to it and gives it back when drained.
+ * A connection holds a queue only while it has output: drained, the queue goes back to the loop's
+ * {@link QueuePool} with its arrays, so an idle connection holds neither queue nor buffer.
  *
  * <p>Message boundaries are only needed to drop whole messages (DROP_OLDEST), so they are recorded only
  * while the queue is backlogged: from a message that ends above the low watermark until every recorded
@@ -29,18 +30,15 @@ final class OutboundQueue {
      * few shared entries queued and never pays for the copy.
      */
     static final int MAX_SHARED_ENTRIES = 16;
-    private static final int INITIAL = 8;
+    /** Entries a new queue has room for; a power of two. A queue that grew shrinks back to it when drained. */
+    static final int INITIAL = 8;
 
-    /** Where entry arrays come from while the queue has entries, and go back to once it is drained. */
-    private final EntryRings rings;
-    /** The set the arrays below belong to; null (and they too) while the queue holds nothing. */
-    private EntryRings.Ring ring;
     /** Ring of entries: chunk, start and end of each; live ones are {@code [head, head + size)} mod length. */
-    private Chunk[] chunks;
-    private int[] starts;
-    private int[] ends;
+    private Chunk[] chunks = new Chunk[INITIAL];
+    private int[] starts = new int[INITIAL];
+    private int[] ends = new int[INITIAL];
     /** Whether each entry references a fan-out chunk shared with other queues. */
-    private boolean[] shared;
+    private boolean[] shared = new boolean[INITIAL];
     /** Live entries with {@code shared} set. */
     private int sharedEntries;
     /** Index of the oldest entry. */
@@ -65,16 +63,6 @@ final class OutboundQueue {
     private long[] messageEnds;
     private int endHead;
     private int endCount;
-
-    /** A queue whose entry arrays come from {@code rings}. */
-    OutboundQueue(EntryRings rings) {
-        this.rings = rings;
-    }
-
-    /** A queue with a small pool of its own, for use outside a loop (tests). */
-    OutboundQueue() {
-        this(new EntryRings(1));
-    }
 
     long pending() {
         return pending;
@@ -112,10 +100,7 @@ final class OutboundQueue {
                 return;
             }
         }
-        if (chunks == null) {
-            useRing(rings.take());
-            head = 0;
-        } else if (size == chunks.length) {
+        if (size == chunks.length) {
             grow();
         }
         int i = (head + size) & (chunks.length - 1);
@@ -130,40 +115,29 @@ final class OutboundQueue {
         chunk.refs++;
     }
 
-    private void useRing(EntryRings.Ring r) {
-        ring = r;
-        chunks = r.chunks;
-        starts = r.starts;
-        ends = r.ends;
-        shared = r.shared;
-    }
-
     private void grow() {
-        int n = chunks.length;
-        EntryRings.Ring bigger = new EntryRings.Ring(n * 2);
-        for (int k = 0; k < size; k++) {
-            int i = (head + k) & (n - 1);
-            bigger.chunks[k] = chunks[i];
-            bigger.starts[k] = starts[i];
-            bigger.ends[k] = ends[i];
-            bigger.shared[k] = shared[i];
-            chunks[i] = null;
-        }
-        rings.release(ring);
-        useRing(bigger);
-        head = 0;
+        resize(chunks.length * 2);
     }
 
-    /** Gives the entry arrays back; only when no entry is live. */
-    private void releaseRing() {
-        if (ring != null) {
-            rings.release(ring);
-            ring = null;
-            chunks = null;
-            starts = null;
-            ends = null;
-            shared = null;
+    /** Moves the live entries to arrays of {@code capacity}, oldest first. */
+    private void resize(int capacity) {
+        int mask = chunks.length - 1;
+        Chunk[] c = new Chunk[capacity];
+        int[] s = new int[capacity];
+        int[] e = new int[capacity];
+        boolean[] sh = new boolean[capacity];
+        for (int k = 0; k < size; k++) {
+            int i = (head + k) & mask;
+            c[k] = chunks[i];
+            s[k] = starts[i];
+            e[k] = ends[i];
+            sh[k] = shared[i];
         }
+        chunks = c;
+        starts = s;
+        ends = e;
+        shared = sh;
+        head = 0;
     }
 
     /**
@@ -284,15 +258,29 @@ final class OutboundQueue {
         }
     }
 
-    /** Gives back the own chunk and the entry arrays once nothing is queued, so an idle connection holds neither. */
-    void releaseIfDrained(ChunkPool pool) {
-        if (size == 0) {
-            if (own != null) {
-                pool.release(own);
-                own = null;
-            }
-            releaseRing();
+    /**
+     * Once nothing is queued: gives back the own chunk and shrinks arrays that grew during a backlog, leaving
+     * the queue as new, ready for {@link QueuePool#release}.
+     *
+     * @return whether the queue was drained (and is now as new)
+     */
+    boolean releaseIfDrained(ChunkPool pool) {
+        if (size != 0) {
+            return false;
         }
+        if (own != null) {
+            pool.release(own);
+            own = null;
+        }
+        if (chunks.length > INITIAL) {
+            resize(INITIAL);
+        }
+        return true;
+    }
+
+    /** Whether this queue is as {@link #releaseIfDrained} leaves it: empty, no own chunk, initial capacity. */
+    boolean isAsNew() {
+        return size == 0 && own == null && chunks.length == INITIAL;
     }
 
     /**
@@ -416,7 +404,6 @@ final class OutboundQueue {
             head = (head + 1) & (chunks.length - 1);
             size--;
         }
-        releaseRing();
         consumedTotal += pending;
         pending = 0;
         endCount = 0;

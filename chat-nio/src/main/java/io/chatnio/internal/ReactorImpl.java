@@ -53,12 +53,12 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
     final Registry registry;
     final ChunkPool chunks;
     /**
-     * Entry arrays of connections' outbound queues; a queue holds a set only while it has entries. Up to 1,024
-     * free sets (190 KiB) are kept: enough for a thousand recipients that drain in one pass and get output in
-     * the next without allocating; beyond that, a set per extra queue and pass is allocated, which is the
-     * price of not keeping a burst's worth of arrays for ever.
+     * Outbound queues of connections with nothing queued. Up to 1,024 free queues (about 260 KiB) are kept:
+     * enough for a thousand recipients that drain in one pass and get output in the next without allocating;
+     * beyond that, a queue per extra recipient and pass is allocated, the price of not keeping a burst's worth
+     * of queues for ever.
      */
-    final EntryRings rings = new EntryRings(1024);
+    final QueuePool queues = new QueuePool(1024);
     final Flusher flusher;
     final FlowControl flow;
     final InboundPath inbound;

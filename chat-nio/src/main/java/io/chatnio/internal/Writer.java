@@ -64,8 +64,11 @@ final class Writer implements MessageWriter {
         Encoding e = direct;
         e.setCodec(conn.codec);
         OutboundQueue q = conn.out;
-        Chunk first = q.own;
-        q.own = null;
+        Chunk first = null;
+        if (q != null) {
+            first = q.own;
+            q.own = null;
+        }
         if (first == null || first.room() < e.headerLength + 1) {
             if (first != null) {
                 pool.release(first);
@@ -248,8 +251,9 @@ final class Writer implements MessageWriter {
             discard();
             return;
         }
-        e.appendTo(conn.out, false);
-        e.handOver(conn.out, pool);
+        OutboundQueue q = conn.queue();
+        e.appendTo(q, false);
+        e.handOver(q, pool);
         int bytes = e.encodedLength(length);
         mode = IDLE;
         target = null;
@@ -283,7 +287,7 @@ final class Writer implements MessageWriter {
         if (!flow.admit(conn, p)) {
             return;
         }
-        OutboundQueue q = conn.out;
+        OutboundQueue q = conn.queue();
         if (q.sharedEntries() < OutboundQueue.MAX_SHARED_ENTRIES) {
             e.appendTo(q, true);
         } else {
@@ -298,7 +302,7 @@ final class Writer implements MessageWriter {
             return;
         }
         if (mode == DIRECT) {
-            direct.rollBack(target.out, target.acceptsOutput(), pool);
+            direct.rollBack(target.out, target.acceptsOutput(), pool); // out null: the chunk goes to the pool
         } else {
             for (int i = 0; i < fanoutCount; i++) {
                 Encoding e = fanouts[i];
