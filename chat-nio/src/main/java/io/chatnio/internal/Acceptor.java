@@ -7,6 +7,7 @@ import io.chatnio.TlsOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
@@ -14,6 +15,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -48,15 +50,19 @@ final class Acceptor {
         this.reactor = reactor;
     }
 
-    /** One listening socket, the codec of what it accepts, and its TLS (or null). */
+    /** One listening socket, the codec of what it accepts, its TLS (or null) and socket options. */
     private final class Listener implements Selectable {
         final ServerSocketChannel channel;
         final FrameCodec codec;
         final TlsOptions tls;
         final InetSocketAddress address;
+        /** Set on each accepted socket; checked at bind. */
+        final Map<SocketOption<?>, Object> socketOptions;
         SelectionKey key;
 
-        Listener(ServerSocketChannel channel, FrameCodec codec, TlsOptions tls, InetSocketAddress address) {
+        Listener(ServerSocketChannel channel, FrameCodec codec, TlsOptions tls, InetSocketAddress address,
+                 Map<SocketOption<?>, Object> socketOptions) {
+            this.socketOptions = socketOptions;
             this.channel = channel;
             this.codec = codec;
             this.tls = tls;
@@ -82,6 +88,17 @@ final class Acceptor {
                 }
                 if (ch == null) {
                     return;
+                }
+                try {
+                    Admission.configure(ch, socketOptions);
+                } catch (IOException | RuntimeException e) {
+                    log.debug("dropping a connection that failed while being set up", e);
+                    try {
+                        ch.close();
+                    } catch (IOException ignored) {
+                        // already failing
+                    }
+                    continue;
                 }
                 if (tls == null) {
                     reactor.admission.admit(ch, codec, false, failure, null);
@@ -140,9 +157,14 @@ final class Acceptor {
         if (tls != null && tls.isClient()) {
             throw new IllegalArgumentException("a listener needs TlsOptions.server, not client");
         }
+        Admission.checkSocketOptions(options.socketOptions());
         ServerSocketChannel ssc = ServerSocketChannel.open();
         try {
             ssc.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            Object receiveBuffer = options.socketOptions().get(StandardSocketOptions.SO_RCVBUF);
+            if (receiveBuffer != null) { // accepted sockets inherit it; a window above 64 KiB is agreed at accept
+                ssc.setOption(StandardSocketOptions.SO_RCVBUF, (Integer) receiveBuffer);
+            }
             ssc.bind(address, 1024);
             ssc.configureBlocking(false);
             InetSocketAddress local = (InetSocketAddress) ssc.getLocalAddress();
@@ -153,7 +175,7 @@ final class Acceptor {
                         throw new ClosedChannelException();
                     }
                     reactor.readPathFits(codec, tls);
-                    Listener l = new Listener(ssc, codec, tls, local);
+                    Listener l = new Listener(ssc, codec, tls, local, options.socketOptions());
                     l.key = ssc.register(reactor.loop.selector(), SelectionKey.OP_ACCEPT, l);
                     listeners.add(l);
                     bound.add(local);

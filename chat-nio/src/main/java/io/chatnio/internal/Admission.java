@@ -6,6 +6,7 @@ import io.chatnio.Refusal;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -36,6 +37,48 @@ final class Admission {
     /** The id of the next connection; ids are never reused. */
     private long nextId = 1;
 
+    /**
+     * The socket settings of every connection, accepted or outbound, before anything else is done with it:
+     * non-blocking, {@code TCP_NODELAY} (the loop batches its own writes), then the endpoint's options in the
+     * order given, so that those win. Any thread that owns {@code ch} (the loop, for every caller).
+     */
+    static void configure(SocketChannel ch, Map<SocketOption<?>, Object> options) throws IOException {
+        ch.configureBlocking(false);
+        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        for (Map.Entry<SocketOption<?>, Object> o : options.entrySet()) {
+            set(ch, o.getKey(), o.getValue());
+        }
+    }
+
+    /**
+     * Fails now if a TCP socket does not support one of {@code options} or refuses its value: applies them to
+     * a socket that is never connected. For {@code bind}, so that a listener does not start with options
+     * every accepted socket would fail on. Any thread.
+     *
+     * @throws IllegalArgumentException naming the option, with what the socket said as the cause
+     */
+    static void checkSocketOptions(Map<SocketOption<?>, Object> options) throws IOException {
+        if (options.isEmpty()) {
+            return;
+        }
+        try (SocketChannel probe = SocketChannel.open()) {
+            for (Map.Entry<SocketOption<?>, Object> o : options.entrySet()) {
+                try {
+                    set(probe, o.getKey(), o.getValue());
+                } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                    throw new IllegalArgumentException("socket option " + o.getKey().name() + " = " + o.getValue()
+                            + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** ConnectionOptions checked that {@code value} is of the option's type. */
+    @SuppressWarnings("unchecked")
+    private static <T> void set(SocketChannel ch, SocketOption<T> option, Object value) throws IOException {
+        ch.setOption(option, (T) value);
+    }
+
     Admission(ReactorImpl reactor, Stats stats, Config config) {
         this.reactor = reactor;
         this.stats = stats;
@@ -52,9 +95,7 @@ final class Admission {
     Conn admit(SocketChannel ch, FrameCodec codec, boolean outbound, Throwable[] failure, Transport transport) {
         Conn c;
         try {
-            ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
+            InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress(); // configured by its acceptor or connector
             InetSocketAddress local = (InetSocketAddress) ch.getLocalAddress();
             FrameDecoder decoder = newDecoder(codec, remote);
             SelectionKey key = ch.register(reactor.loop.selector(), SelectionKey.OP_READ, null);

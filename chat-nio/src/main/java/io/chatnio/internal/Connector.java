@@ -8,12 +8,14 @@ import io.chatnio.TlsOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -59,7 +61,7 @@ final class Connector {
         }
         long timeoutNanos = options.connectTimeout().toNanos();
         try {
-            reactor.loop.execute(() -> start(isa, codec, tls, timeoutNanos, future));
+            reactor.loop.execute(() -> start(isa, codec, tls, options.socketOptions(), timeoutNanos, future));
         } catch (RejectedExecutionException e) {
             future.completeExceptionally(new IllegalStateException("reactor is closed", e));
         }
@@ -67,7 +69,8 @@ final class Connector {
     }
 
     /** Only called on the loop thread. */
-    private void start(InetSocketAddress address, FrameCodec codec, TlsOptions tls, long timeoutNanos,
+    private void start(InetSocketAddress address, FrameCodec codec, TlsOptions tls,
+                       Map<SocketOption<?>, Object> socketOptions, long timeoutNanos,
                        CompletableFuture<Connection> future) {
         if (!reactor.loop.isRunning()) {
             future.completeExceptionally(new IllegalStateException("reactor is closing"));
@@ -77,7 +80,7 @@ final class Connector {
         try {
             reactor.readPathFits(codec, tls);
             ch = SocketChannel.open();
-            ch.configureBlocking(false);
+            Admission.configure(ch, socketOptions); // before connecting: SO_RCVBUF decides the window scale
             Pending p = new Pending(ch, address, codec, tls, future);
             if (ch.connect(address)) {
                 p.connected();

@@ -8,7 +8,6 @@ import io.chatnio.TlsSession;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -87,8 +86,6 @@ final class TlsHandshake implements Selectable {
                       CompletableFuture<Connection> future, InetSocketAddress remote) {
         TlsHandshake h;
         try {
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true); // a flight must not wait for an ACK
             SSLEngine engine = newEngine(tls, remote);
             h = new TlsHandshake(reactor, channel, engine, codec, future, remote);
             h.key = channel.register(reactor.loop.selector(), SelectionKey.OP_READ, h);
