@@ -8,6 +8,7 @@ import io.chatnio.Routers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -37,6 +38,9 @@ final class ChatNioSeedServer implements SeedServer {
 
     /** The server listening with {@code options} (TLS or not) on {@code bind}. */
     static ChatNioSeedServer start(InetSocketAddress bind, ConnectionOptions options) {
+        if (SeedServer.sendBuffer() > 0) {
+            options = options.withSocketOption(StandardSocketOptions.SO_SNDBUF, SeedServer.sendBuffer());
+        }
         // "<senderPort> 账户对您说:<MESSAGE> " — the line codec appends the "\n"
         Routers.Envelope says = (sender, body, out) ->
                 out.putDecimal(sender.remoteAddress().getPort()).put(SAYS).put(body).put((byte) ' ');

@@ -116,6 +116,7 @@ final class NettySeedServer implements SeedServer {
                             ch.pipeline().addLast(new SeedHandler(router));
                         }
                     })
+                    .childOption(ChannelOption.SO_SNDBUF, SeedServer.sendBuffer() > 0 ? SeedServer.sendBuffer() : null)
                     .bind(bind)
                     .syncUninterruptibly()
                     .channel();

@@ -16,6 +16,19 @@ public interface SeedServer extends AutoCloseable {
     List<String> NAMES = List.of("chatnio", "netty", "netty-batched", "netty-epoll", "blocking", "blocking-naive",
             "virtual", "chatnio-tls", "netty-tls");
 
+    /**
+     * System property: {@code SO_SNDBUF} in bytes for the sockets the {@code chatnio} and {@code netty} servers
+     * (and their {@code -tls} variants) accept; unset, the kernel's default. On loopback the default lets the
+     * kernel take a whole backlog into its send buffers, so {@code MemoryMain} sets it to measure a backlog
+     * that the server itself must hold.
+     */
+    String SEND_BUFFER_PROPERTY = "bench.sendBuffer";
+
+    /** {@link #SEND_BUFFER_PROPERTY}'s value, or 0 when unset. */
+    static int sendBuffer() {
+        return Integer.getInteger(SEND_BUFFER_PROPERTY, 0);
+    }
+
     /** The address the server is listening on (with the real port when bound to port 0). */
     InetSocketAddress address();
 

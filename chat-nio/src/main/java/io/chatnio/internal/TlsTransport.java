@@ -254,6 +254,10 @@ final class TlsTransport implements Transport {
             log.debug("{}: TLS output closed; {} queued bytes discarded", channel, n);
             return n;
         }
+        // Up to four records per socket write: fewer write calls, and fewer wake-ups of the reader, when much is
+        // queued (one record per write cost about a tenth more loop CPU per message at 1000 pairs x 1 KiB).
+        // The price: a connection whose socket fills holds up to four records of ciphertext (about 64 KiB)
+        // until it drains, private to it even where the plaintext was a fan-out shared with others.
         long consumed = 0;
         ByteBuffer out = scratch.out(4 * packetSize);
         while (remaining(srcs, offset, length) > 0) {
