@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * after the backlog, <b>kernel</b> = bytes in the TCP queues of the server's connections and of their clients:
  * of the K bytes, those did not have to stay in the server. Clients ask for a 4 KiB receive buffer, but on
  * loopback (64 KiB MSS) Linux gives each accepted socket a send buffer of about 4 MB at once, so a backlog of
- * up to {@value #MAX_BACKLOG} bytes ends up in the kernel, not in the server.
+ * up to {@value #MAX_BACKLOG} bytes ends up in the kernel, not in the server, unless the server's sockets
+ * get a small send buffer: {@code --jvm -Dbench.sendBuffer=4096} (see {@link io.chatnio.bench.SeedServer#SEND_BUFFER_PROPERTY}).
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.chatnio.bench.memory.MemoryMain \
