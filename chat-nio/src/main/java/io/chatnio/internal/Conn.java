@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -441,13 +440,7 @@ final class Conn implements Connection, Selectable {
 
     @Override
     public void send(ByteBuffer payload) {
-        if (reactor.loop.inEventLoop()) {
-            reactor.sendNow(this, payload);
-        } else {
-            byte[] copy = new byte[payload.remaining()];
-            payload.get(copy);
-            reactor.loop.execute(() -> reactor.sendNow(this, ByteBuffer.wrap(copy)));
-        }
+        reactor.send(this, payload);
     }
 
     @Override
@@ -463,13 +456,7 @@ final class Conn implements Connection, Selectable {
 
     @Override
     public void setReadingPaused(boolean paused) {
-        onLoop(() -> {
-            if (paused) {
-                pause(PAUSED_BY_APP);
-            } else {
-                resume(PAUSED_BY_APP);
-            }
-        });
+        onLoop(paused ? () -> pause(PAUSED_BY_APP) : () -> resume(PAUSED_BY_APP));
     }
 
     @Override
@@ -501,14 +488,6 @@ final class Conn implements Connection, Selectable {
         } else {
             reactor.loop.execute(action);
         }
-    }
-
-    /** {@link #groups}, created on first use. */
-    List<String> groupsForUpdate() {
-        if (groups == null) {
-            groups = new ArrayList<>(2);
-        }
-        return groups;
     }
 
     @Override

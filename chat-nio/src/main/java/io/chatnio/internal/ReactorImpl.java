@@ -181,7 +181,18 @@ public final class ReactorImpl implements Reactor, EventLoop.Work {
         return handshakes.size();
     }
 
-    /** Encodes {@code payload} as one frame to {@code c}. */
+    /** {@link Conn#send(ByteBuffer)}: now on the loop thread, else a copy of the bytes as a task. Any thread. */
+    void send(Conn c, ByteBuffer payload) {
+        if (loop.inEventLoop()) {
+            sendNow(c, payload);
+        } else {
+            byte[] copy = new byte[payload.remaining()];
+            payload.get(copy);
+            loop.execute(() -> sendNow(c, ByteBuffer.wrap(copy)));
+        }
+    }
+
+    /** Encodes {@code payload} as one frame to {@code c}. Only called on the loop thread. */
     void sendNow(Conn c, ByteBuffer payload) {
         if (!c.acceptsOutput()) {
             payload.position(payload.limit());

@@ -171,7 +171,10 @@ final class Registry implements ConnectionRegistry {
         if (c.registryIndex < 0 || (c.groups != null && c.groups.contains(group))) {
             return false;
         }
-        c.groupsForUpdate().add(group);
+        if (c.groups == null) {
+            c.groups = new ArrayList<>(2); // most connections join no group: made on first use
+        }
+        c.groups.add(group);
         groups.computeIfAbsent(group, g -> new ArrayList<>()).add(c);
         return true;
     }
