@@ -23,8 +23,8 @@ import java.nio.channels.SocketChannel;
  *
  * <p><b>Load</b>: a sender writes {@code PRIVMSG <target> :<message>} CR LF lines 0, 1, 2, ... as fast as its
  * credit (set by the driver's flow control) allows, from a ring of {@code window + 1} line slots in one direct
- * buffer, patching each line's sequence digits in place just before it is first written, exactly as
- * {@link LoadSender} does. A PONG is written only between two lines (never inside one), so it may wait
+ * buffer, patching each line's sequence digits in place just before it is first written: a
+ * {@link LineRing}, as {@link LoadSender}'s. A PONG is written only between two lines (never inside one), so it may wait
  * for the line being written to finish. No allocation per message.
  *
  * <p>Threading: built on the thread that sets the scenario up; afterwards the driver thread only, except
@@ -82,26 +82,8 @@ final class IrcClient extends LoadConnection implements IrcLineChecker.Listener 
     /** Whether its setup is over: only message lines and PINGs may arrive. */
     private boolean loaded;
 
-    /** Senders: the ring of {@link #slots} lines; null for receivers. */
-    private final ByteBuffer block;
-    /** A view of {@link #block} framing the first slice of each write: from the next byte to write. */
-    private final ByteBuffer head;
-    /** A view of {@link #block} framing the second slice of a write that wraps: from the ring's start. */
-    private final ByteBuffer tail;
-    /** {@link #head} and {@link #tail}, for the gathering write. */
-    private final ByteBuffer[] pair;
-    /** Senders: bytes per line, CR LF included; 1 for receivers (never 0: line boundaries divide by it). */
-    private final int lineLength;
-    /** Senders: slots in the ring, {@code window + 1}. */
-    private final int slots;
-    /** Senders: offset of the sequence digits in a line. */
-    private final int sequenceAt;
-    /** Senders: line bytes written so far. */
-    private long bytesSent;
-    /** Senders: messages whose sequence digits are in their slot: every message before this one. */
-    private long encoded;
-    /** Senders: the slot of message {@link #encoded}. */
-    private int nextSlot;
+    /** Senders: its lines, and how much of them is written; null for receivers. */
+    private final LineRing ring;
 
     private IrcClient(SocketChannel channel, Selector selector, int index, String nick, boolean sender,
                       Events events, String goFrom, String goTarget, byte[] message, int senderIndex,
@@ -116,26 +98,7 @@ final class IrcClient extends LoadConnection implements IrcLineChecker.Listener 
         this.message = message;
         this.senderIndex = senderIndex;
         this.checker = new IrcLineChecker((sender ? "sender " : "receiver ") + nick, this);
-        if (line == null) {
-            this.block = null;
-            this.head = null;
-            this.tail = null;
-            this.pair = null;
-            this.lineLength = 1;
-            this.slots = 0;
-            this.sequenceAt = 0;
-            return;
-        }
-        this.lineLength = line.length;
-        this.slots = window + 1;
-        this.sequenceAt = stampAt + MessageStamp.SENDER_DIGITS;
-        this.block = ByteBuffer.allocateDirect(Math.multiplyExact(line.length, slots));
-        for (int i = 0; i < slots; i++) {
-            block.put(line);
-        }
-        this.head = block.duplicate();
-        this.tail = block.duplicate();
-        this.pair = new ByteBuffer[] {head, tail};
+        this.ring = line == null ? null : new LineRing(nick, line, stampAt, window);
     }
 
     /**
@@ -174,17 +137,18 @@ final class IrcClient extends LoadConnection implements IrcLineChecker.Listener 
 
     /** Senders: messages written completely. */
     long messagesWritten() {
-        return bytesSent / lineLength;
+        return ring == null ? 0 : ring.messagesWritten();
     }
 
     /** Writes what it can: queued control lines (between two message lines), then every credited line byte. */
     void pump() throws IOException {
         boolean blocked = false;
-        if (control.position() > 0 && bytesSent % lineLength == 0) {
+        if (control.position() > 0 && (ring == null || ring.atLineBoundary())) {
             blocked = !writeControl();
         }
-        if (!blocked && block != null) {
-            blocked = writeLines();
+        if (!blocked && ring != null) {
+            int slices = ring.frame(credit);
+            blocked = slices > 0 && ring.writeTo(channel, slices);
             if (!blocked && control.position() > 0) {
                 blocked = !writeControl(); // all credited lines written: a line boundary
             }
@@ -298,41 +262,5 @@ final class IrcClient extends LoadConnection implements IrcLineChecker.Listener 
         boolean done = !control.hasRemaining();
         control.compact();
         return done;
-    }
-
-    /** Writes every credited line byte not yet written, in one (gathering) write; true if some are left. */
-    private boolean writeLines() throws IOException {
-        long allowed = credit * lineLength - bytesSent;
-        if (allowed <= 0) {
-            return false;
-        }
-        if (encoded < credit) {
-            encodeUpTo(credit);
-        }
-        int ring = slots * lineLength;
-        int position = (int) (bytesSent % ring);
-        int first = (int) Math.min(allowed, ring - position);
-        head.limit(position + first).position(position);
-        if (first == allowed) {
-            bytesSent += channel.write(head);
-            return head.hasRemaining();
-        }
-        tail.limit((int) (allowed - first)).position(0);
-        bytesSent += channel.write(pair);
-        return tail.hasRemaining();
-    }
-
-    /** Patches the sequence digits of messages {@link #encoded} to {@code end - 1} into their slots. */
-    private void encodeUpTo(long end) {
-        if (end - messagesWritten() > slots) {
-            throw new IllegalStateException(nick + ": message " + (end - 1) + " would overwrite a line not yet written");
-        }
-        int slot = nextSlot;
-        for (long m = encoded; m < end; m++) {
-            block.putLong(slot * lineLength + sequenceAt, MessageStamp.hex8((int) m));
-            slot = slot + 1 == slots ? 0 : slot + 1;
-        }
-        nextSlot = slot;
-        encoded = end;
     }
 }
