@@ -1,6 +1,7 @@
 package io.chatnio.bench;
 
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
@@ -24,6 +25,13 @@ import org.openjdk.jmh.annotations.TearDown;
  * (chat-nio's loop thread, or ngircd's process) and the driver run on their own threads.
  */
 public abstract class IrcBenchmark extends LoadBenchmark {
+
+    /**
+     * Connecting, registering and joining every client takes at most this. Longer than the seed scenarios'
+     * minute: ngircd accepts ever more slowly past a few hundred connections, and a channel of 1000 took
+     * close to a minute to set up on it, now and then more.
+     */
+    static final long IRC_SETUP_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(3);
 
     /** The IRC server, by {@link IrcTarget#start} name. */
     @Param({"chatnio-irc", "ngircd"})

@@ -29,7 +29,7 @@ public class IrcChannelBenchmark extends IrcBenchmark {
 
     @Override
     protected IrcDriver startDriver(IrcTarget server) throws IOException {
-        return IrcDriver.channel(server, members, payload, window, SETUP_TIMEOUT_NANOS);
+        return IrcDriver.channel(server, members, payload, window, IRC_SETUP_TIMEOUT_NANOS);
     }
 
     @Benchmark

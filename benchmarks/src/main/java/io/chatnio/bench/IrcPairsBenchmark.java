@@ -30,7 +30,7 @@ public class IrcPairsBenchmark extends IrcBenchmark {
 
     @Override
     protected IrcDriver startDriver(IrcTarget server) throws IOException {
-        return IrcDriver.forwarding(server, pairs, payload, window, SETUP_TIMEOUT_NANOS);
+        return IrcDriver.forwarding(server, pairs, payload, window, IRC_SETUP_TIMEOUT_NANOS);
     }
 
     @Benchmark
