@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * fixed, pre-touched heap and the serial collector; this JVM opens the connections. Per connection, from a
  * baseline taken after a warm-up ({@link MemoryRun} gives the phases):
  * <ul>
- *   <li><b>idle</b>: N connections open (TLS: handshake done), each used once (a line to itself), then idle;</li>
+ *   <li><b>idle</b>: N connections open (TLS: handshake done; each client new, so a full handshake, unless
+ *   {@code --tls-resume}: one session cache, every connection after the first resumes), each used once (a line
+ *   to itself), then idle;</li>
  *   <li><b>backlog</b>: then K bytes queued toward each, which its client never reads.</li>
  * </ul>
  * and for each: <b>heap</b> = growth of the used heap after full collections; <b>off-heap</b> = growth of the
@@ -31,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.chatnio.bench.memory.MemoryMain \
  *     [--connections 10000] [--backlog 65536] [--heap 1g] [--jvm OPTION]... [--warmup 500] [--threads 4] \
- *     [--settle 12] [--timeout 300] [--json FILE] [IMPL ...]  # IMPL: chatnio netty chatnio-tls netty-tls (default all)
+ *     [--settle 12] [--timeout 300] [--tls-resume] [--json FILE] [IMPL ...]  # IMPL: chatnio netty chatnio-tls netty-tls (default all)
  * </pre>
  * Needs {@code ulimit -n} (the hard limit: the JVM raises its soft limit to it) above N + 256 and as many
  * ephemeral ports as N + warm-up; it checks both and changes nothing system-wide.
@@ -58,11 +60,16 @@ public final class MemoryMain {
         int threads = 4;
         long timeoutSeconds = 300;
         long settleSeconds = 12;
+        boolean resumeTls = false;
         Path json = null;
         List<String> impls = new ArrayList<>();
         List<String> jvmOptions = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--tls-resume")) {
+                resumeTls = true;
+                continue;
+            }
             if (a.startsWith("--") && i + 1 >= args.length) {
                 usage("missing the value of " + a);
             }
@@ -98,7 +105,7 @@ public final class MemoryMain {
             System.exit(1);
         }
         Settings settings = new Settings(connections, backlog, heap, jvmOptions, warmup, threads,
-                TimeUnit.SECONDS.toNanos(settleSeconds), TimeUnit.SECONDS.toNanos(timeoutSeconds));
+                TimeUnit.SECONDS.toNanos(settleSeconds), TimeUnit.SECONDS.toNanos(timeoutSeconds), resumeTls);
         List<Result> results = new ArrayList<>();
         for (String impl : impls) {
             long start = System.nanoTime();
@@ -118,7 +125,7 @@ public final class MemoryMain {
         System.err.println(problem);
         System.err.println("usage: MemoryMain [--connections N] [--backlog BYTES] [--heap SIZE] [--jvm OPTION]..."
                 + " [--warmup N]"
-                + " [--threads N] [--settle SECONDS] [--timeout SECONDS] [--json FILE] [IMPL ...]; IMPL: "
+                + " [--threads N] [--settle SECONDS] [--timeout SECONDS] [--tls-resume] [--json FILE] [IMPL ...]; IMPL: "
                 + IMPLEMENTATIONS);
         System.exit(2);
     }
@@ -156,9 +163,11 @@ public final class MemoryMain {
     static String table(Settings s, List<Result> results) {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "Memory per connection: %,d connections, server heap %s (pre-touched,"
-                + " serial GC), warm-up %,d, settle %d s%s%n", s.connections(), s.heap(), s.warmup(),
+                + " serial GC), warm-up %,d, settle %d s%s, TLS clients %s%s%n", s.connections(), s.heap(), s.warmup(),
                 TimeUnit.NANOSECONDS.toSeconds(s.settleNanos()),
-                s.backlogBytes() > 0 ? ", backlog " + results.get(0).queued() + " B per connection" : ""));
+                s.backlogBytes() > 0 ? ", backlog " + results.get(0).queued() + " B per connection" : "",
+                s.resumeTls() ? "resume sessions" : "each a full handshake",
+                s.jvmOptions().isEmpty() ? "" : ", server JVM " + String.join(" ", s.jvmOptions())));
         out.append(String.format(Locale.ROOT, "%-12s %8s %8s %8s %8s %8s | %8s %8s %8s %9s%n", "bytes/conn",
                 "heap", "direct", "off-heap", "total", "2nd half", "bl heap", "direct", "off-heap", "in kernel"));
         for (Result r : results) {
@@ -184,8 +193,9 @@ public final class MemoryMain {
     static String json(Settings s, List<Result> results) {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "{\"connections\": %d, \"backlogBytes\": %d, \"heap\": \"%s\","
-                + " \"warmup\": %d, \"settleSeconds\": %d, \"results\": [", s.connections(), s.backlogBytes(),
-                s.heap(), s.warmup(), TimeUnit.NANOSECONDS.toSeconds(s.settleNanos())));
+                + " \"warmup\": %d, \"settleSeconds\": %d, \"tlsResume\": %b, \"jvmOptions\": \"%s\", \"results\": [",
+                s.connections(), s.backlogBytes(), s.heap(), s.warmup(), TimeUnit.NANOSECONDS.toSeconds(s.settleNanos()),
+                s.resumeTls(), String.join(" ", s.jvmOptions()).replace("\\", "\\\\").replace("\"", "\\\"")));
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
             out.append(i == 0 ? "\n" : ",\n");

@@ -48,9 +48,12 @@ final class MemoryRun {
      * @param threads      client threads opening connections
      * @param settleNanos  pause before each idle measurement (see the class comment)
      * @param timeoutNanos bound of each phase (connecting, sending the backlog, each command to the child)
+     * @param resumeTls    whether TLS clients share one session cache, so that every connection after the first
+     *                     resumes a session (as reconnecting clients do); otherwise each is a new client and
+     *                     makes a full handshake
      */
     record Settings(int connections, int backlogBytes, String heap, List<String> jvmOptions, int warmup, int threads,
-                    long settleNanos, long timeoutNanos) {
+                    long settleNanos, long timeoutNanos, boolean resumeTls) {
     }
 
     /**
@@ -103,10 +106,10 @@ final class MemoryRun {
         ServerProcess server = ServerProcess.start(impl, s.heap(), s.jvmOptions(), timeout);
         progress.done("server pid " + server.handle().pid() + " on " + server.address());
         Result result;
-        try (ClientConnections clients = new ClientConnections(server.address(), tls, s.threads())) {
+        try (ClientConnections clients = new ClientConnections(server.address(), tls, s.resumeTls(), s.threads())) {
             long listening = server.sockets();
             if (s.warmup() > 0) {
-                try (ClientConnections warmup = new ClientConnections(server.address(), tls, s.threads())) {
+                try (ClientConnections warmup = new ClientConnections(server.address(), tls, s.resumeTls(), s.threads())) {
                     warmup.add(s.warmup(), timeout);
                     if (s.backlogBytes() > 0) {
                         warmup.sendBacklog(s.backlogBytes(), timeout);

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The memory harness on a small scale: a server in a child JVM, 200 connections (a short warm-up before), a
@@ -23,10 +23,10 @@ class MemoryRunTest {
     private static final int BACKLOG = 8 * 1024;
 
     @ParameterizedTest
-    @ValueSource(strings = {"chatnio", "chatnio-tls"})
-    void measuresAPositiveHeapPerConnectionAndLeavesNoServerProcess(String impl) throws Exception {
+    @CsvSource({"chatnio, false", "chatnio-tls, false", "chatnio-tls, true"})
+    void measuresAPositiveHeapPerConnectionAndLeavesNoServerProcess(String impl, boolean resumeTls) throws Exception {
         Settings settings = new Settings(CONNECTIONS, BACKLOG, "128m", List.of(), 20, 4, 0,
-                TimeUnit.SECONDS.toNanos(30));
+                TimeUnit.SECONDS.toNanos(30), resumeTls);
 
         Result r = MemoryRun.run(impl, settings);
 
@@ -45,7 +45,8 @@ class MemoryRunTest {
                 .as("server process %d alive", r.serverPid()).isFalse();
 
         String table = MemoryMain.table(settings, List.of(r));
-        assertThat(table).contains(impl);
-        assertThat(MemoryMain.json(settings, List.of(r))).contains("\"impl\": \"" + impl + "\"");
+        assertThat(table).contains(impl).contains(resumeTls ? "resume sessions" : "each a full handshake");
+        assertThat(MemoryMain.json(settings, List.of(r))).contains("\"impl\": \"" + impl + "\"")
+                .contains("\"tlsResume\": " + resumeTls);
     }
 }
