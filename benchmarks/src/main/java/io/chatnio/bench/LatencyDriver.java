@@ -19,7 +19,8 @@ import org.HdrHistogram.Histogram;
  * receivers at a fixed total rate, and every delivery's latency goes into an HdrHistogram.
  *
  * <p><b>Open loop, corrected for coordinated omission.</b> Message k (over all pairs, round robin: pair
- * {@code k % pairs}) is due at {@code k / rate} seconds after the start, whatever the server has answered.
+ * {@code k % pairs}) is due at a fixed time after the start ({@link Config#intendedNanos}: {@code k / rate}
+ * seconds, shifted by the warm-up's ramp), whatever the server has answered.
  * Its payload starts with that <em>intended</em> send time, 16 hex digits of nanoseconds since the start, and
  * the receiver records {@code receive time - intended send time}. A server that stalls therefore charges the
  * stall to every message that was due during it, including those the driver could not send on time (a
@@ -29,7 +30,11 @@ import org.HdrHistogram.Histogram;
  * <p><b>Phases.</b> Connect (each receiver sends itself {@code ready} and waits for it, which proves the
  * server registered it), then the schedule: messages due in the first {@code warmup} are sent and checked
  * but not recorded, then {@code duration} of recorded messages; then up to {@code drain} for the last
- * deliveries. The run is bounded by setup + warm-up + duration + drain.
+ * deliveries. The run is bounded by setup + warm-up + duration + drain. The warm-up's first half ramps the
+ * rate up from nothing, its second half runs at the full rate: a server that met the full rate cold (its
+ * code not yet compiled) would fall seconds behind at once, and on loopback the backlog left in the
+ * senders' sockets drains slowly (their windows shrink, TCP's zero-window probes take over), so the
+ * measured part would show the start of the run rather than the server at that rate.
  *
  * <p><b>One thread, no per-message allocation.</b> The loop polls its own {@link Selector} without blocking
  * ({@code selectNow}): it takes a core, and a message due is sent within one poll of its time, a delivery
@@ -66,14 +71,32 @@ public final class LatencyDriver {
             }
         }
 
-        /** Messages due before the end of the schedule: those with {@code k / rate < warmup + duration}. */
+        /** Messages due before the end of the schedule: those intended before {@code warmup + duration}. */
         long scheduled() {
-            return ceilDiv((warmupNanos + durationNanos) * ratePerSecond, NANOS_PER_SECOND);
+            return dueBefore(warmupNanos + durationNanos);
         }
 
         /** Messages due during the warm-up, not recorded. */
         long warmupMessages() {
-            return ceilDiv(warmupNanos * ratePerSecond, NANOS_PER_SECOND);
+            return dueBefore(warmupNanos);
+        }
+
+        /**
+         * When message {@code k} is due, in nanoseconds after the start. The rate rises linearly from 0 to
+         * {@code rate} over the ramp (the warm-up's first half, {@code T}), so the first {@code rate * T / 2}
+         * messages are due at {@code sqrt(2 T k / rate)}; from then on at the full rate, {@code T / 2 + k / rate}.
+         */
+        long intendedNanos(long k) {
+            long ramp = warmupNanos / 2;
+            if ((double) k * NANOS_PER_SECOND < (double) ratePerSecond * ramp / 2) {
+                return (long) Math.sqrt(2.0 * ramp * k * NANOS_PER_SECOND / ratePerSecond);
+            }
+            return ramp / 2 + k * NANOS_PER_SECOND / ratePerSecond;
+        }
+
+        /** Messages due before {@code nanos}, which is past the ramp: those with {@code T / 2 + k / rate < nanos}. */
+        private long dueBefore(long nanos) {
+            return ceilDiv((nanos - warmupNanos / 2 / 2) * ratePerSecond, NANOS_PER_SECOND);
         }
     }
 
@@ -218,7 +241,7 @@ public final class LatencyDriver {
 
     /** The intended send time of message {@code k}, nanoseconds after {@link #epoch}. */
     private long intended(long k) {
-        return k * NANOS_PER_SECOND / config.ratePerSecond();
+        return config.intendedNanos(k);
     }
 
     private void markDirty(Sender s) {

@@ -24,16 +24,17 @@ class LatencyDriverTest {
 
     @Test
     void deliversEveryScheduledMessageAndRecordsEachOneAfterTheWarmUp() throws IOException {
-        // 2,000 msg/s over 10 pairs: 1,000 in the 0.5 s warm-up, 3,000 recorded in the next 1.5 s.
+        // 2,000 msg/s over 10 pairs: 750 in the 0.5 s warm-up (a 0.25 s ramp, then the full rate), 3,000
+        // recorded in the next 1.5 s.
         LatencyDriver.Config config = new LatencyDriver.Config(10, 64, 2_000, 500 * MS, 1_500 * MS,
                 TimeUnit.SECONDS.toNanos(20), TimeUnit.SECONDS.toNanos(20));
         LatencyDriver.Result result;
         try (SeedServer server = TestServers.startOnLoopback("chatnio")) {
             result = LatencyDriver.run(server.address(), config);
         }
-        assertThat(result.scheduled()).isEqualTo(4_000);
-        assertThat(result.sent()).isEqualTo(4_000);
-        assertThat(result.received()).isEqualTo(4_000);
+        assertThat(result.scheduled()).isEqualTo(3_750);
+        assertThat(result.sent()).isEqualTo(3_750);
+        assertThat(result.received()).isEqualTo(3_750);
         assertThat(result.complete()).isTrue();
         assertThat(result.measured()).isEqualTo(3_000);
         assertThat(result.latency().getTotalCount()).isEqualTo(3_000);
@@ -45,10 +46,26 @@ class LatencyDriverTest {
 
     @Test
     void schedulesMessagesAtTheirIntendedTimes() {
-        // Due at 0, 1/3, 2/3 s: two in a 0.5 s warm-up, one more by 1 s.
-        LatencyDriver.Config config = new LatencyDriver.Config(1, 16, 3, 500 * MS, 500 * MS, 0, MS);
-        assertThat(config.scheduled()).isEqualTo(3);
-        assertThat(config.warmupMessages()).isEqualTo(2);
+        // No warm-up: due at 0, 1/3, 2/3 s, so three in the first second.
+        LatencyDriver.Config flat = new LatencyDriver.Config(1, 16, 3, 0, 1_000 * MS, 0, MS);
+        assertThat(flat.scheduled()).isEqualTo(3);
+        assertThat(flat.warmupMessages()).isZero();
+        assertThat(flat.intendedNanos(2)).isEqualTo(666_666_666);
+
+        // 1,000/s with a 1 s warm-up: the rate ramps up over 0.5 s (250 messages, the k-th due at
+        // sqrt(2 * 0.5 s * k / 1000/s)), then message k is due at 0.25 s + k ms; 750 fall in the warm-up.
+        LatencyDriver.Config ramped = new LatencyDriver.Config(1, 16, 1_000, 1_000 * MS, 1_000 * MS, 0, MS);
+        assertThat(ramped.intendedNanos(0)).isZero();
+        assertThat(ramped.intendedNanos(10)).isEqualTo(100 * MS);
+        assertThat(ramped.intendedNanos(249)).isBetween(498 * MS, 500 * MS);
+        assertThat(ramped.intendedNanos(250)).isEqualTo(500 * MS);
+        assertThat(ramped.intendedNanos(749)).isLessThan(1_000 * MS);
+        assertThat(ramped.intendedNanos(750)).isEqualTo(1_000 * MS);
+        assertThat(ramped.warmupMessages()).isEqualTo(750);
+        assertThat(ramped.scheduled()).isEqualTo(1_750);
+        for (long k = 1; k < 2_000; k++) {
+            assertThat(ramped.intendedNanos(k)).as("message %d", k).isGreaterThan(ramped.intendedNanos(k - 1));
+        }
         assertThatThrownBy(() -> new LatencyDriver.Config(1, 15, 3, 0, MS, 0, MS))
                 .isInstanceOf(IllegalArgumentException.class);
     }
