@@ -204,7 +204,7 @@ public final class LatencyMain {
     /** {@code --name value} pairs over the defaults; {@code --child} and {@code --no-fork} take no value. */
     static Map<String, String> parse(String[] args) {
         Map<String, String> options = new LinkedHashMap<>(Map.of("impl", "chatnio,netty,netty-batched",
-                "rates", "25%,50%,90%", "pairs", "100", "payload", "64", "warmup", "5", "duration", "20",
+                "rates", "25%,50%,90%", "pairs", "100", "payload", "64", "warmup", "10", "duration", "20",
                 "drain", "10", "out", "latency"));
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
