@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Fork;
  * </pre>
  * Options (defaults in brackets): {@code --impl} [chatnio,netty,netty-batched]; {@code --rates}, messages per
  * second over all pairs, absolute or as a percentage of {@code --max} [25%,50%,90%]; {@code --pairs} [100];
- * {@code --payload} bytes [64]; {@code --warmup} and {@code --duration} seconds [5, 20]; {@code --drain}
+ * {@code --payload} bytes [64]; {@code --warmup} and {@code --duration} seconds [10, 20]; {@code --drain}
  * seconds allowed after the schedule for the last deliveries [10]; {@code --out} path prefix [latency];
  * {@code --no-fork} to run every server in this JVM.
  *
