@@ -54,7 +54,7 @@ final class ClientConnections implements AutoCloseable {
     /**
      * Whether TLS connections share {@link #tls}'s session cache and so resume a session; if not, each gets a
      * context of its own, and the server makes a full handshake with each (a server's engine keeps different
-     * state after each: on JDK 17, a resumed one holds about 2.9 KB more).
+     * state after each: on JDK 17, a resumed one holds about 3 KB more).
      */
     private final boolean resume;
     /** Client threads that open connections. */
