@@ -104,19 +104,35 @@ public final class BenchTls {
         return isTls(impl) ? clientContext() : null;
     }
 
-    /** A client context that trusts the benchmark certificate only; it offers the JDK's default versions and suites. */
+    /**
+     * A new client context (with a session cache of its own) that trusts the benchmark certificate only; it
+     * offers the JDK's default versions and suites.
+     */
     public static SSLContext clientContext() {
         try {
-            KeyStore trusted = KeyStore.getInstance("PKCS12");
-            trusted.load(null, null);
-            trusted.setCertificateEntry(ALIAS, Holder.STORE.getCertificate(ALIAS));
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trusted);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
+            context.init(null, ClientTrust.MANAGERS, null);
             return context;
-        } catch (IOException | GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Trust in the benchmark certificate alone, made once: contexts are made per client connection. */
+    private static final class ClientTrust {
+        static final TrustManager[] MANAGERS;
+
+        static {
+            try {
+                KeyStore trusted = KeyStore.getInstance("PKCS12");
+                trusted.load(null, null);
+                trusted.setCertificateEntry(ALIAS, Holder.STORE.getCertificate(ALIAS));
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trusted);
+                MANAGERS = tmf.getTrustManagers();
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalStateException("cannot trust the benchmark certificate", e);
+            }
         }
     }
 
