@@ -87,7 +87,7 @@ public final class LatencyDriver {
          * messages are due at {@code sqrt(2 T k / rate)}; from then on at the full rate, {@code T / 2 + k / rate}.
          */
         long intendedNanos(long k) {
-            long ramp = warmupNanos / 2;
+            long ramp = rampNanos();
             if ((double) k * NANOS_PER_SECOND < (double) ratePerSecond * ramp / 2) {
                 return (long) Math.sqrt(2.0 * ramp * k * NANOS_PER_SECOND / ratePerSecond);
             }
@@ -96,7 +96,12 @@ public final class LatencyDriver {
 
         /** Messages due before {@code nanos}, which is past the ramp: those with {@code T / 2 + k / rate < nanos}. */
         private long dueBefore(long nanos) {
-            return ceilDiv((nanos - warmupNanos / 2 / 2) * ratePerSecond, NANOS_PER_SECOND);
+            return ceilDiv((nanos - rampNanos() / 2) * ratePerSecond, NANOS_PER_SECOND);
+        }
+
+        /** The ramp {@code T}: the warm-up's first half. */
+        private long rampNanos() {
+            return warmupNanos / 2;
         }
     }
 
